@@ -1,0 +1,13 @@
+//! berth-core: the pipeline as a library. Spec markdown goes in; plans, proposals, reports and
+//! applied changes come out. Nothing here talks to a terminal: the CLI renders what it returns.
+#![forbid(unsafe_code)]
+
+pub mod fsutil;
+pub mod plan;
+pub mod rules;
+pub mod source;
+pub mod spec;
+
+pub use plan::{Plan, PlanError};
+pub use source::Location;
+pub use spec::{Spec, SpecError};

@@ -1,0 +1,209 @@
+//! The `Plan` types: services found, artifacts to produce, gates to check, and tasks to do.
+//! This is what `berth plan --output json` prints and `berth schema plan` describes.
+
+use crate::source::Location;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The version of the Plan's JSON shape; bumped when a field changes meaning.
+pub const PLAN_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub schema_version: u32,
+    /// The app's name, from the spec folder's name; also the Helm chart's name.
+    pub app: String,
+    /// The spec folder (or file) this plan was made from.
+    pub spec: String,
+    pub title: Option<String>,
+    pub services: Vec<Service>,
+    pub artifacts: Vec<Artifact>,
+    pub gates: Vec<Gate>,
+    pub tasks: Vec<Task>,
+    /// Requirements from the spec, for provenance.
+    pub requirements: Vec<RequirementRef>,
+    /// Things a person should know: unknown stacks, ports not found, open clarifications.
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Stack {
+    Node,
+    Python,
+    Go,
+    Rust,
+    Java,
+    /// No build file berth knows was found: the service needs a person's help.
+    Unknown,
+}
+
+impl Stack {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stack::Node => "node",
+            Stack::Python => "python",
+            Stack::Go => "go",
+            Stack::Rust => "rust",
+            Stack::Java => "java",
+            Stack::Unknown => "unknown",
+        }
+    }
+}
+
+/// A fact and where it was read, so a reviewer can check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// `services/backend/src/main.rs:12`, or a description such as "vite's default".
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Port {
+    pub number: u16,
+    pub evidence: Evidence,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// The folder name under `services/`: also the name of its Deployment and Service.
+    pub name: String,
+    /// Its folder, relative to the project root.
+    pub path: String,
+    pub stack: Stack,
+    /// Frameworks found, most specific first: `react`, `vite`, `axum`, `fastapi`, `spring-boot`.
+    pub frameworks: Vec<String>,
+    /// The package manager or build tool: npm, pnpm, yarn, pip, poetry, cargo, go, maven, gradle.
+    pub tool: Option<String>,
+    /// The version of the language or runtime the project asks for, when it says.
+    pub runtime_version: Option<String>,
+    /// The port it listens on, where code or config shows it.
+    pub port: Option<Port>,
+    pub build_command: Option<String>,
+    pub start_command: Option<String>,
+    /// A browser app (its build output is served as static files or by its own server).
+    pub web_frontend: bool,
+    /// The binary or entry point the image runs.
+    pub entrypoint: Option<String>,
+    /// HTTP health endpoints found in the code.
+    pub health: Health,
+    /// Environment variables the code reads.
+    pub env: Vec<String>,
+    /// Files that told berth what this is.
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    pub liveness: Option<String>,
+    pub readiness: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    Dockerfile,
+    Dockerignore,
+    Namespace,
+    Deployment,
+    Service,
+    ConfigMap,
+    HelmChart,
+}
+
+impl ArtifactKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactKind::Dockerfile => "dockerfile",
+            ArtifactKind::Dockerignore => "dockerignore",
+            ArtifactKind::Namespace => "namespace",
+            ArtifactKind::Deployment => "deployment",
+            ArtifactKind::Service => "service",
+            ArtifactKind::ConfigMap => "configmap",
+            ArtifactKind::HelmChart => "helm-chart",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    /// Stable id: `<service>/<kind>`, or `<app>/<kind>` for app-wide artifacts.
+    pub id: String,
+    pub kind: ArtifactKind,
+    pub service: Option<String>,
+    /// Where the approved file goes, relative to the project root (a folder for the chart).
+    pub path: String,
+    /// Spec items (task, requirement and gate ids) this artifact answers.
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// Stable id: `C<n>` for constitution checks, `G<n>` for gates, in spec order.
+    pub id: String,
+    pub group: Option<String>,
+    pub text: String,
+    /// The validation rule that checks it, or none when a person must.
+    pub rule: Option<String>,
+    pub checked: bool,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskOrigin {
+    /// Written in the spec.
+    Spec,
+    /// Added by berth for an artifact or pipeline step.
+    Berth,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub origin: TaskOrigin,
+    pub phase: Option<String>,
+    pub story: Option<String>,
+    pub parallel: bool,
+    pub done: bool,
+    pub depends_on: Vec<String>,
+    /// Artifact ids this task produces or checks.
+    pub artifacts: Vec<String>,
+    pub checklist: Vec<ChecklistItem>,
+    /// Where it is written; none for berth's own tasks.
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub done: bool,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementRef {
+    pub id: String,
+    pub text: String,
+    pub needs_clarification: bool,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Warning {
+    pub message: String,
+    /// The file (and line) it is about.
+    pub location: Option<String>,
+}

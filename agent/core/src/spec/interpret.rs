@@ -1,0 +1,358 @@
+//! Blocks of one markdown file in, Spec-Kit items (context, stories, requirements, gates,
+//! phases, tasks, checklists) out. Parsing goes by structure (headings, ids, check boxes), not
+//! by exact wording, because real plans drift from the templates.
+
+use super::markdown::Block;
+use super::model::*;
+use crate::source::Location;
+use regex::Regex;
+use std::sync::LazyLock;
+
+static PHASE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^phase\s+([0-9]+[a-z]?|[a-z])\b\s*[:.\-–—]?\s*(.*)$"));
+static STORY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)user\s+story\s+([0-9]+)\s*[:.\-–—]?\s*([^(]*)(?:\(\s*priority\s*:\s*(P[0-9]+)\s*\))?"));
+/// A plan task heading: `R0.1: Title`, `D1.3 - Title`, `T001 Title`.
+static TASK_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^([A-Z][A-Z0-9]*[0-9]+(?:\.[0-9]+)+|T[0-9]{3,})\b\s*[:.\-–—]?\s*(.+)$"));
+/// A tasks.md line: `T001 [P] [US1] Description`.
+static TASK_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^(T[0-9]{3,})\b\s*(.*)$"));
+static MARKER: LazyLock<Regex> = LazyLock::new(|| re(r"^\[([A-Za-z0-9]+)\]\s*"));
+static REQUIREMENT: LazyLock<Regex> = LazyLock::new(|| re(r"^((?:FR|NFR|SC)-[0-9]+)\s*:?\s*(.*)$"));
+static DEPENDS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)depends\s+on\s+([^)]*)"));
+static TASK_REF: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b([A-Z][A-Z0-9]*[0-9]+(?:\.[0-9]+)+|T[0-9]{3,})\b"));
+static CONTEXT_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^([^:]{1,60}):\s*(.*)$"));
+
+fn re(p: &str) -> Regex {
+    // The patterns are literals checked by the tests below.
+    Regex::new(p).unwrap_or_else(|e| panic!("bad built-in pattern {p}: {e}"))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Scope {
+    Context,
+    Constitution,
+    Gates,
+    Phase(String),
+    Story(String),
+    Task(usize),
+    Other,
+}
+
+struct Frame {
+    level: u8,
+    scope: Scope,
+    title: String,
+}
+
+/// Adds what one file says to `spec`. `file` is the path shown in locations.
+pub fn interpret(spec: &mut Spec, file: &str, blocks: &[Block]) {
+    let mut stack: Vec<Frame> = Vec::new();
+    // The task a checklist belongs to; a tasks.md task line owns the items nested under it.
+    let mut item_owner: Option<(usize, usize)> = None;
+
+    for block in blocks {
+        match block {
+            Block::Heading { level, text, line } => {
+                stack.retain(|f| f.level < *level);
+                item_owner = None;
+                let loc = Location::new(file, *line);
+                if *level == 1 && spec.title.is_none() {
+                    spec.title = Some(text.clone());
+                }
+                spec.sections.push(Section { title: text.clone(), level: *level, location: loc.clone() });
+                let scope = heading_scope(spec, text, loc, &stack);
+                stack.push(Frame { level: *level, scope, title: text.clone() });
+            }
+            Block::Item { depth, checked, lead, text, line } => {
+                let loc = Location::new(file, *line);
+                if let Some((owner_depth, task)) = item_owner {
+                    if *depth > owner_depth {
+                        if let Some(checked) = checked {
+                            spec.tasks[task].checklist.push(CheckItem { text: text.clone(), checked: *checked, location: loc });
+                        }
+                        continue;
+                    }
+                    item_owner = None;
+                }
+                if let Some(req) = requirement(text, lead.as_deref(), &stack, &loc) {
+                    spec.requirements.push(req);
+                    continue;
+                }
+                let Some(checked) = *checked else {
+                    item_without_box(spec, &stack, lead.as_deref(), text, loc);
+                    continue;
+                };
+                if let Some(task) = task_line(text, checked, &stack, loc.clone()) {
+                    spec.tasks.push(task);
+                    item_owner = Some((*depth, spec.tasks.len() - 1));
+                    continue;
+                }
+                let item = CheckItem { text: text.clone(), checked, location: loc };
+                match innermost(&stack) {
+                    Some((Scope::Task(i), _)) => spec.tasks[i].checklist.push(item),
+                    Some((Scope::Constitution | Scope::Gates, _)) => spec.gates.push(gate(&stack, item)),
+                    _ => spec.checklists.push(item),
+                }
+            }
+            Block::Line { lead, text, line } => {
+                let loc = Location::new(file, *line);
+                if let Some(req) = requirement(text, lead.as_deref(), &stack, &loc) {
+                    spec.requirements.push(req);
+                    continue;
+                }
+                match innermost(&stack) {
+                    Some((Scope::Context, _)) => push_context(spec, lead.as_deref(), text, loc),
+                    Some((Scope::Task(i), _)) if lead.as_deref().is_some_and(|l| l.eq_ignore_ascii_case("task")) => {
+                        let desc = value_after_lead(text);
+                        spec.tasks[i].depends_on.extend(depends_on(&desc));
+                        spec.tasks[i].description = Some(desc);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn heading_scope(spec: &mut Spec, text: &str, loc: Location, stack: &[Frame]) -> Scope {
+    let lower = text.to_lowercase();
+    if let Some(c) = TASK_HEADING.captures(text) {
+        let phase = enclosing_phase(stack);
+        let title = c[2].trim().to_string();
+        spec.tasks.push(SpecTask {
+            id: c[1].to_string(),
+            depends_on: depends_on(&title),
+            title,
+            description: None,
+            phase,
+            parallel: false,
+            story: enclosing_story(stack),
+            checked: None,
+            checklist: Vec::new(),
+            location: loc,
+        });
+        return Scope::Task(spec.tasks.len() - 1);
+    }
+    if let Some(c) = PHASE.captures(text) {
+        let id = c[1].to_string();
+        let title = c[2].trim().to_string();
+        spec.phases.push(Phase { id: id.clone(), title: title.clone(), location: loc.clone() });
+        // A tasks.md phase can be a user story: "Phase 3: User Story 1 - Browse (Priority: P1)".
+        if let Some(story) = story_heading(spec, &title, loc) {
+            return Scope::Story(format!("{id}\u{0}{story}"));
+        }
+        return Scope::Phase(id);
+    }
+    if let Some(story) = story_heading(spec, text, loc) {
+        return Scope::Story(story);
+    }
+    if lower.contains("constitution check") || lower == "constitution" {
+        Scope::Constitution
+    } else if lower == "gates" || lower.starts_with("gate ") || lower.starts_with("gates ") || lower.contains("quality gates") {
+        Scope::Gates
+    } else if lower.contains("technical context") {
+        Scope::Context
+    } else {
+        Scope::Other
+    }
+}
+
+fn story_heading(spec: &mut Spec, text: &str, loc: Location) -> Option<String> {
+    let c = STORY.captures(text)?;
+    let id = format!("US{}", &c[1]);
+    if !spec.stories.iter().any(|s| s.id == id) {
+        let title = c[2].trim().trim_end_matches(['-', '–', '—']).trim().to_string();
+        spec.stories.push(Story { id: id.clone(), title, priority: c.get(3).map(|m| m.as_str().to_string()), acceptance: Vec::new(), location: loc });
+    }
+    Some(id)
+}
+
+/// The innermost frame that means something, with its index.
+fn innermost(stack: &[Frame]) -> Option<(Scope, usize)> {
+    stack.iter().enumerate().rev().find(|(_, f)| f.scope != Scope::Other).map(|(i, f)| (f.scope.clone(), i))
+}
+
+fn enclosing_phase(stack: &[Frame]) -> Option<String> {
+    stack.iter().rev().find_map(|f| match &f.scope {
+        Scope::Phase(id) => Some(id.clone()),
+        Scope::Story(s) => s.split_once('\u{0}').map(|(p, _)| p.to_string()),
+        _ => None,
+    })
+}
+
+fn enclosing_story(stack: &[Frame]) -> Option<String> {
+    stack.iter().rev().find_map(|f| match &f.scope {
+        Scope::Story(s) => Some(s.rsplit('\u{0}').next().unwrap_or(s).to_string()),
+        _ => None,
+    })
+}
+
+fn gate(stack: &[Frame], item: CheckItem) -> GateItem {
+    let (scope, at) = innermost(stack).unwrap_or((Scope::Other, 0));
+    let source = if scope == Scope::Constitution { GateSource::Constitution } else { GateSource::Gate };
+    // The group is the nearest heading below the Constitution/Gates heading, if any.
+    let group = stack.last().filter(|_| stack.len() > at + 1).map(|f| f.title.clone()).or_else(|| {
+        (source == GateSource::Gate && stack[at].title.to_lowercase().starts_with("gate ")).then(|| stack[at].title.clone())
+    });
+    GateItem { source, group, text: item.text, checked: item.checked, location: item.location }
+}
+
+fn task_line(text: &str, checked: bool, stack: &[Frame], location: Location) -> Option<SpecTask> {
+    let c = TASK_LINE.captures(text)?;
+    let mut rest = c[2].to_string();
+    let (mut parallel, mut story) = (false, enclosing_story(stack));
+    while let Some(m) = MARKER.captures(&rest) {
+        let tag = m[1].to_string();
+        if tag.eq_ignore_ascii_case("p") {
+            parallel = true;
+        } else if tag.to_uppercase().starts_with("US") {
+            story = Some(tag.to_uppercase());
+        }
+        rest = rest[m[0].len()..].to_string();
+    }
+    Some(SpecTask {
+        id: c[1].to_string(),
+        depends_on: depends_on(&rest),
+        title: rest.trim().to_string(),
+        description: None,
+        phase: enclosing_phase(stack),
+        parallel,
+        story,
+        checked: Some(checked),
+        checklist: Vec::new(),
+        location,
+    })
+}
+
+fn requirement(text: &str, lead: Option<&str>, stack: &[Frame], loc: &Location) -> Option<Requirement> {
+    let c = REQUIREMENT.captures(text)?;
+    // Only a line that starts with the id defines it; a mention elsewhere only refers to it.
+    if lead.is_some_and(|l| !l.starts_with(&c[1])) {
+        return None;
+    }
+    let id = c[1].to_string();
+    let kind = match id.split('-').next() {
+        Some("SC") => RequirementKind::SuccessCriterion,
+        Some("NFR") => RequirementKind::NonFunctional,
+        _ => RequirementKind::Functional,
+    };
+    let body = c[2].trim().to_string();
+    Some(Requirement {
+        needs_clarification: body.to_uppercase().contains("NEEDS CLARIFICATION"),
+        id,
+        kind,
+        text: body,
+        story: enclosing_story(stack),
+        location: loc.clone(),
+    })
+}
+
+fn item_without_box(spec: &mut Spec, stack: &[Frame], lead: Option<&str>, text: &str, loc: Location) {
+    match innermost(stack) {
+        Some((Scope::Context, _)) => push_context(spec, lead, text, loc),
+        Some((Scope::Story(s), _)) => {
+            let id = s.rsplit('\u{0}').next().unwrap_or(&s).to_string();
+            let lower = text.to_lowercase();
+            if lower.starts_with("given") || lower.contains(" when ") {
+                if let Some(story) = spec.stories.iter_mut().find(|st| st.id == id) {
+                    story.acceptance.push(text.to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn push_context(spec: &mut Spec, lead: Option<&str>, text: &str, location: Location) {
+    if lead.is_none() {
+        return;
+    }
+    if let Some(c) = CONTEXT_LINE.captures(text) {
+        let value = c[2].trim().to_string();
+        spec.context.push(ContextEntry { key: c[1].trim().to_string(), value, location });
+    }
+}
+
+fn value_after_lead(text: &str) -> String {
+    text.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_else(|| text.to_string())
+}
+
+fn depends_on(text: &str) -> Vec<String> {
+    DEPENDS
+        .captures(text)
+        .map(|c| TASK_REF.captures_iter(&c[1]).map(|m| m[1].to_string()).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::markdown::blocks;
+
+    fn parse(md: &str) -> Spec {
+        let mut spec = Spec::default();
+        interpret(&mut spec, "f.md", &blocks(md));
+        spec
+    }
+
+    #[test]
+    fn plan_tasks_get_their_checklists_and_phase() {
+        let s = parse("## Phase 1: Build\n\n### B1.1: Make it\n**Task**: Do the thing (depends on A0.1)\n- [x] first\n- [ ] second\n\n### B1.2 Other\n- [ ] third\n");
+        assert_eq!(s.phases.len(), 1);
+        assert_eq!(s.tasks.len(), 2);
+        let t = &s.tasks[0];
+        assert_eq!((t.id.as_str(), t.title.as_str(), t.phase.as_deref()), ("B1.1", "Make it", Some("1")));
+        assert_eq!(t.description.as_deref(), Some("Do the thing (depends on A0.1)"));
+        assert_eq!(t.depends_on, vec!["A0.1"]);
+        assert_eq!(t.checklist.len(), 2);
+        assert_eq!(t.checklist[1].location.line, 6);
+        assert!(!t.done());
+        assert_eq!(s.tasks[1].checklist.len(), 1);
+    }
+
+    #[test]
+    fn tasks_md_lines_with_markers() {
+        let s = parse("## Phase 3: User Story 1 - Browse items (Priority: P1) 🎯 MVP\n\n- [ ] T012 [P] [US1] Create model (depends on T010, T011)\n- [x] T013 Wire it\n");
+        assert_eq!(s.stories[0].id, "US1");
+        assert_eq!(s.stories[0].priority.as_deref(), Some("P1"));
+        assert_eq!(s.stories[0].title, "Browse items");
+        let t = &s.tasks[0];
+        assert!(t.parallel);
+        assert_eq!(t.story.as_deref(), Some("US1"));
+        assert_eq!(t.phase.as_deref(), Some("3"));
+        assert_eq!(t.title, "Create model (depends on T010, T011)");
+        assert_eq!(t.depends_on, vec!["T010", "T011"]);
+        assert!(s.tasks[1].done());
+        assert_eq!(s.tasks[1].story.as_deref(), Some("US1"));
+    }
+
+    #[test]
+    fn requirements_gates_and_context() {
+        let s = parse(concat!(
+            "## Technical Context\n**Language/Version**: Rust 1.95\n**Storage**: N/A\n\n",
+            "## Requirements\n- **FR-001**: System MUST list items\n- **FR-002**: System MUST [NEEDS CLARIFICATION: which auth?]\n",
+            "## Success Criteria\n- **SC-001**: Page loads in 1 s\n",
+            "## Constitution Check\n### Security\n- [ ] Containers run as non-root\n",
+            "## Gates\n### Gate 1: Fit\n- [x] Fits in Minikube\n",
+        ));
+        assert_eq!(s.context.len(), 2);
+        assert_eq!((s.context[0].key.as_str(), s.context[0].value.as_str()), ("Language/Version", "Rust 1.95"));
+        assert_eq!(s.requirements.len(), 3);
+        assert!(s.requirements[1].needs_clarification);
+        assert_eq!(s.requirements[2].kind, RequirementKind::SuccessCriterion);
+        assert_eq!(s.gates.len(), 2);
+        assert_eq!(s.gates[0].source, GateSource::Constitution);
+        assert_eq!(s.gates[0].group.as_deref(), Some("Security"));
+        assert_eq!(s.gates[1].group.as_deref(), Some("Gate 1: Fit"));
+        assert!(s.gates[1].checked);
+    }
+
+    #[test]
+    fn nested_items_under_a_task_line_are_its_checklist() {
+        let s = parse("## Phase 1\n- [ ] T001 Build\n  - [x] compile\n  - [ ] link\n- [ ] loose\n");
+        assert_eq!(s.tasks[0].checklist.len(), 2);
+        assert_eq!(s.checklists.len(), 1);
+    }
+}
