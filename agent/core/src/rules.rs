@@ -48,7 +48,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "schema/strict",
         summary: "manifests validate strictly against the Kubernetes schemas",
-        keywords: &["valid manifest", "schema", "documented before implementation"],
+        keywords: &["valid manifest", "schema valid", "strict schema", "validate against schema"],
     },
     RuleInfo {
         id: "helm/chart",
@@ -67,10 +67,19 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-/// The rule a constitution check or gate asks for, if berth can check it automatically.
-pub fn rule_for(text: &str) -> Option<&'static RuleInfo> {
+/// The rules a constitution check or gate asks for; empty when only a person can check it.
+pub fn rules_for(text: &str) -> Vec<&'static RuleInfo> {
     let lower = text.to_lowercase();
-    RULES.iter().find(|r| r.keywords.iter().any(|k| lower.contains(k)))
+    RULES.iter().filter(|r| r.keywords.iter().any(|k| mentions(&lower, k))).collect()
+}
+
+/// True when `phrase` starts a word in `lower` ("port" is in "ports", not in "support").
+pub(crate) fn mentions(lower: &str, phrase: &str) -> bool {
+    lower.match_indices(phrase).any(|(i, _)| {
+        let starts_word = !phrase.starts_with(char::is_alphanumeric)
+            || lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+        starts_word
+    })
 }
 
 pub fn find(id: &str) -> Option<&'static RuleInfo> {
@@ -83,11 +92,12 @@ mod tests {
 
     #[test]
     fn checks_map_to_rules_by_meaning() {
-        let id = |t| rule_for(t).map(|r| r.id);
-        assert_eq!(id("Resource limits and health checks must be defined"), Some("policy/resources"));
-        assert_eq!(id("Liveness probes on every container"), Some("policy/probes"));
-        assert_eq!(id("Images never use :latest"), Some("policy/image-tag"));
-        assert_eq!(id("Infrastructure must be reviewed by a person"), None);
+        let ids = |t| rules_for(t).iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids("Resource limits and health checks must be defined"), ["policy/resources", "policy/probes"]);
+        assert_eq!(ids("Liveness probes on every container"), ["policy/probes"]);
+        assert_eq!(ids("Images never use :latest"), ["policy/image-tag"]);
+        assert!(ids("Infrastructure must be reviewed by a person").is_empty());
+        assert!(ids("Charts support easy scaling").iter().all(|r| *r != "consistency/ports"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ fn keywords(kind: ArtifactKind) -> &'static [&'static str] {
         ArtifactKind::Dockerfile => &["dockerfile", "container design", "containeriz", "docker image", "multi-stage", "image size"],
         ArtifactKind::Dockerignore => &[".dockerignore"],
         ArtifactKind::Namespace => &["namespace"],
-        ArtifactKind::Deployment => &["deployment yaml", "deployment manifest", "deployment design", "probe", "health check", "resource limit", "replica"],
+        ArtifactKind::Deployment => &["deployment yaml", "deployment manifest", "deployment design", "probe", "health check", "resource limit"],
         ArtifactKind::Service => &["service yaml", "service manifest", "clusterip", "nodeport", "loadbalancer", "service exposure", "expose"],
         ArtifactKind::ConfigMap => &["configmap", "environment variable", "kubernetes dns", "service discovery", "communicate with backend"],
         ArtifactKind::HelmChart => &["helm", "chart", "values.yaml"],
@@ -77,13 +77,13 @@ fn sources(kind: ArtifactKind, service: Option<&Service>, all: &[Service], spec:
         }
     }
     let rules = gate_rules(kind);
-    ids.extend(gates.iter().filter(|g| g.rule.as_deref().is_some_and(|r| rules.contains(&r))).map(|g| g.id.clone()));
+    ids.extend(gates.iter().filter(|g| g.rules.iter().any(|r| rules.contains(&r.as_str()))).map(|g| g.id.clone()));
     ids
 }
 
 fn asks_for(line: &str, kind: ArtifactKind, service: Option<&Service>, all: &[Service], fallback: &[String]) -> bool {
     let lower = line.to_lowercase();
-    if !keywords(kind).iter().any(|k| lower.contains(k)) {
+    if !keywords(kind).iter().any(|k| crate::rules::mentions(&lower, k)) {
         return false;
     }
     let Some(service) = service else { return true };

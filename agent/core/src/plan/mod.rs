@@ -113,7 +113,7 @@ fn gates(spec: &Spec) -> Vec<Gate> {
                 id,
                 group: item.group.clone(),
                 text: item.text.clone(),
-                rule: crate::rules::rule_for(&item.text).map(|r| r.id.to_string()),
+                rules: crate::rules::rules_for(&item.text).iter().map(|r| r.id.to_string()).collect(),
                 checked: item.checked,
                 location: item.location.clone(),
             }

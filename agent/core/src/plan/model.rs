@@ -150,8 +150,8 @@ pub struct Gate {
     pub id: String,
     pub group: Option<String>,
     pub text: String,
-    /// The validation rule that checks it, or none when a person must.
-    pub rule: Option<String>,
+    /// The validation rules that check it; empty when a person must.
+    pub rules: Vec<String>,
     pub checked: bool,
     pub location: Location,
 }

@@ -89,7 +89,7 @@ fn finish(tree: &SourceTree, name: String, stack: Stack, found: Detected, warnin
             location: Some(tree.shown_root.clone()),
         });
     }
-    if stack != Stack::Unknown && found.entrypoint.is_none() && found.start_command.is_none() {
+    if stack != Stack::Unknown && !found.web_frontend && found.entrypoint.is_none() && found.start_command.is_none() {
         warnings.push(Warning {
             message: format!("service {name}: {} project, but berth found no entry point or start command", stack.as_str()),
             location: Some(tree.shown_root.clone()),

@@ -33,7 +33,7 @@ fn re(p: &str) -> Regex {
 /// Port patterns, most explicit first. Each has one capture group: the number.
 static PORT_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
-        r"(?i)\bDEFAULT_PORT\b[^0-9\n]{0,24}\b([0-9]{2,5})\b",
+        r#"(?i)\bDEFAULT_?PORT\b\s*(?::\s*\w+\s*)?(?::=|=|:)\s*["']?:?([0-9]{2,5})\b"#,
         r#"(?i)\bPORT\b[^\n]{0,48}?(?:\?\?|\|\||unwrap_or|\bor\b|default|getenv\([^)]*,|:-)\s*\(?\s*["']?([0-9]{2,5})\b"#,
         r"(?m)^\s*server\.port\s*[=:]\s*([0-9]{2,5})\b",
         r#"\.listen\(\s*["']?:?([0-9]{2,5})\b"#,
@@ -119,13 +119,20 @@ impl SourceTree {
         order
     }
 
+    /// A code file's text without its unit tests (Rust keeps them in the same file).
     fn text(&self, rel: &str) -> Option<String> {
         let path = self.dir.join(rel);
         let meta = std::fs::metadata(&path).ok()?;
         if meta.len() > MAX_FILE_BYTES {
             return None;
         }
-        std::fs::read_to_string(path).ok()
+        let mut text = std::fs::read_to_string(path).ok()?;
+        if rel.ends_with(".rs") {
+            if let Some(at) = text.find("#[cfg(test)]") {
+                text.truncate(at);
+            }
+        }
+        Some(text)
     }
 
     /// The port the service listens on and where that was read (`file:line`).

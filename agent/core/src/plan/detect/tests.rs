@@ -67,12 +67,22 @@ fn rust_axum_binary_and_port() {
     let (s, _) = service(&[
         ("Cargo.toml", "[package]\nname = \"ledger\"\nversion = \"0.1.0\"\nrust-version = \"1.95\"\n\n[dependencies]\naxum = \"0.8\"\n"),
         ("src/main.rs", "fn main() {\n    let port = std::env::var(\"PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);\n}\n"),
+        ("src/config.rs", "pub fn x() {}\n#[cfg(test)]\nmod tests { const T: &str = \"localhost:80\"; }\n"),
     ]);
     assert_eq!(s.stack, Stack::Rust);
     assert_eq!(s.frameworks, vec!["axum"]);
     assert_eq!(s.entrypoint.as_deref(), Some("ledger"));
     assert_eq!(s.runtime_version.as_deref(), Some("1.95"));
     assert_eq!(s.port.unwrap().number, 8080);
+}
+
+#[test]
+fn typed_default_port_constant() {
+    let (s, _) = service(&[
+        ("Cargo.toml", "[package]\nname = \"api\"\n"),
+        ("src/main.rs", "/// Port.\nconst DEFAULT_PORT: u16 = 8080;\n"),
+    ]);
+    assert_eq!(s.port.unwrap().evidence.source, "services/svc/src/main.rs:2");
 }
 
 #[test]

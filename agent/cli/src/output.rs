@@ -1,0 +1,27 @@
+//! Writing to the terminal: colour settings, and printing that treats a closed pipe as the end
+//! of output rather than an error (`berth plan | head` must not panic).
+
+use crate::cli::Color;
+use std::io::Write;
+
+pub fn init_color(choice: Color) {
+    let on = match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && console::colors_enabled(),
+    };
+    console::set_colors_enabled(on);
+    console::set_colors_enabled_stderr(on && (choice == Color::Always || console::colors_enabled_stderr()));
+}
+
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        // The reader went away (a closed pipe): nothing more to say.
+        std::process::exit(0);
+    }
+}
+
+pub fn eprintln_safe(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}

@@ -1,0 +1,3 @@
+//! End-to-end tests of the `berth` binary, run in temporary project folders.
+
+mod suite;

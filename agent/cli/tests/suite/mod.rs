@@ -1,0 +1,4 @@
+mod common;
+mod plan;
+mod plan_errors;
+mod schema;
