@@ -8,15 +8,23 @@ pub fn init_color(choice: Color) {
     let on = match choice {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && console::colors_enabled(),
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && console::colors_enabled()
+        }
     };
     console::set_colors_enabled(on);
-    console::set_colors_enabled_stderr(on && (choice == Color::Always || console::colors_enabled_stderr()));
+    console::set_colors_enabled_stderr(
+        on && (choice == Color::Always || console::colors_enabled_stderr()),
+    );
 }
 
 pub fn print(text: &str) {
     let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
         // The reader went away (a closed pipe): nothing more to say.
         std::process::exit(0);
     }

@@ -2,6 +2,9 @@
 //! applied changes come out. Nothing here talks to a terminal: the CLI renders what it returns.
 #![forbid(unsafe_code)]
 
+pub mod approve;
+pub mod diff;
+pub mod draft;
 pub mod fsutil;
 pub mod plan;
 pub mod rules;

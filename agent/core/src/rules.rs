@@ -13,7 +13,13 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "policy/resources",
         summary: "every container sets CPU and memory requests and limits",
-        keywords: &["resource limit", "resource request", "requests and limits", "limits and requests", "resource allocation"],
+        keywords: &[
+            "resource limit",
+            "resource request",
+            "requests and limits",
+            "limits and requests",
+            "resource allocation",
+        ],
     },
     RuleInfo {
         id: "policy/probes",
@@ -23,7 +29,13 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "policy/run-as-non-root",
         summary: "containers run as a non-root user",
-        keywords: &["non-root", "nonroot", "run as root", "root user", "least privilege"],
+        keywords: &[
+            "non-root",
+            "nonroot",
+            "run as root",
+            "root user",
+            "least privilege",
+        ],
     },
     RuleInfo {
         id: "policy/no-privileged",
@@ -33,7 +45,13 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "policy/no-host-access",
         summary: "no hostPath volumes, hostNetwork or hostPID",
-        keywords: &["hostpath", "host path", "hostnetwork", "host network", "hostpid"],
+        keywords: &[
+            "hostpath",
+            "host path",
+            "hostnetwork",
+            "host network",
+            "hostpid",
+        ],
     },
     RuleInfo {
         id: "policy/image-tag",
@@ -43,41 +61,71 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "dockerfile/best-practice",
         summary: "Dockerfiles pass berth's lint rules (multi-stage, non-root USER, exec-form CMD)",
-        keywords: &["multi-stage", "dockerfile", "image optimization", "optimization best practices", "docker images must"],
+        keywords: &[
+            "multi-stage",
+            "dockerfile",
+            "image optimization",
+            "optimization best practices",
+            "docker images must",
+        ],
     },
     RuleInfo {
         id: "schema/strict",
         summary: "manifests validate strictly against the Kubernetes schemas",
-        keywords: &["valid manifest", "schema valid", "strict schema", "validate against schema"],
+        keywords: &[
+            "valid manifest",
+            "schema valid",
+            "strict schema",
+            "validate against schema",
+        ],
     },
     RuleInfo {
         id: "helm/chart",
         summary: "the Helm chart lints, renders, and its values match values.schema.json",
-        keywords: &["helm chart", "helm charts", "configurable parameters", "chart"],
+        keywords: &[
+            "helm chart",
+            "helm charts",
+            "configurable parameters",
+            "chart",
+        ],
     },
     RuleInfo {
         id: "consistency/ports",
         summary: "EXPOSE, containerPort, Service targetPort and probe ports agree",
-        keywords: &["port", "network connectivity", "inter-service communication"],
+        keywords: &[
+            "port",
+            "network connectivity",
+            "inter-service communication",
+        ],
     },
     RuleInfo {
         id: "consistency/service-discovery",
         summary: "the frontend reaches the backend through a Service that exists, by DNS name",
-        keywords: &["service discovery", "kubernetes dns", "communicate with backend"],
+        keywords: &[
+            "service discovery",
+            "kubernetes dns",
+            "communicate with backend",
+        ],
     },
 ];
 
 /// The rules a constitution check or gate asks for; empty when only a person can check it.
 pub fn rules_for(text: &str) -> Vec<&'static RuleInfo> {
     let lower = text.to_lowercase();
-    RULES.iter().filter(|r| r.keywords.iter().any(|k| mentions(&lower, k))).collect()
+    RULES
+        .iter()
+        .filter(|r| r.keywords.iter().any(|k| mentions(&lower, k)))
+        .collect()
 }
 
 /// True when `phrase` starts a word in `lower` ("port" is in "ports", not in "support").
 pub(crate) fn mentions(lower: &str, phrase: &str) -> bool {
     lower.match_indices(phrase).any(|(i, _)| {
         let starts_word = !phrase.starts_with(char::is_alphanumeric)
-            || lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
+            || lower[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
         starts_word
     })
 }
@@ -93,11 +141,18 @@ mod tests {
     #[test]
     fn checks_map_to_rules_by_meaning() {
         let ids = |t| rules_for(t).iter().map(|r| r.id).collect::<Vec<_>>();
-        assert_eq!(ids("Resource limits and health checks must be defined"), ["policy/resources", "policy/probes"]);
+        assert_eq!(
+            ids("Resource limits and health checks must be defined"),
+            ["policy/resources", "policy/probes"]
+        );
         assert_eq!(ids("Liveness probes on every container"), ["policy/probes"]);
         assert_eq!(ids("Images never use :latest"), ["policy/image-tag"]);
         assert!(ids("Infrastructure must be reviewed by a person").is_empty());
-        assert!(ids("Charts support easy scaling").iter().all(|r| *r != "consistency/ports"));
+        assert!(
+            ids("Charts support easy scaling")
+                .iter()
+                .all(|r| *r != "consistency/ports")
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::fmt;
 
 /// Where an item came from: the file (relative to the project root where possible) and its
 /// 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub struct Location {
     pub file: String,
     pub line: usize,
@@ -14,7 +16,10 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: impl Into<String>, line: usize) -> Self {
-        Self { file: file.into(), line }
+        Self {
+            file: file.into(),
+            line,
+        }
     }
 }
 

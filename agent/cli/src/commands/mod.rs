@@ -1,5 +1,8 @@
 //! Runs a parsed command line: finds the project, calls the core, renders what it returns.
 
+mod approve;
+mod diff;
+mod draft;
 mod plan;
 mod schema;
 
@@ -32,7 +35,16 @@ pub struct Error {
 
 impl Error {
     pub fn usage(msg: impl Into<String>) -> Self {
-        Self { inner: anyhow::anyhow!(msg.into()), code: Exit::Usage }
+        Self {
+            inner: anyhow::anyhow!(msg.into()),
+            code: Exit::Usage,
+        }
+    }
+    pub fn external(inner: anyhow::Error) -> Self {
+        Self {
+            inner,
+            code: Exit::External,
+        }
     }
     pub fn exit_code(&self) -> Exit {
         self.code
@@ -53,24 +65,75 @@ impl AsRef<dyn std::error::Error> for Error {
 
 impl From<SpecError> for Error {
     fn from(e: SpecError) -> Self {
-        Self { inner: e.into(), code: Exit::Usage }
+        Self {
+            inner: e.into(),
+            code: Exit::Usage,
+        }
+    }
+}
+
+impl From<berth_core::draft::DraftError> for Error {
+    fn from(e: berth_core::draft::DraftError) -> Self {
+        let code = if matches!(e, berth_core::draft::DraftError::Stage { .. }) {
+            Exit::External
+        } else {
+            Exit::Usage
+        };
+        Self {
+            inner: e.into(),
+            code,
+        }
+    }
+}
+
+impl From<berth_core::diff::DiffError> for Error {
+    fn from(e: berth_core::diff::DiffError) -> Self {
+        let code = if matches!(e, berth_core::diff::DiffError::Pattern { .. }) {
+            Exit::Usage
+        } else {
+            Exit::External
+        };
+        Self {
+            inner: e.into(),
+            code,
+        }
+    }
+}
+
+impl From<berth_core::approve::ApproveError> for Error {
+    fn from(e: berth_core::approve::ApproveError) -> Self {
+        Self {
+            inner: e.into(),
+            code: Exit::Usage,
+        }
     }
 }
 
 impl From<PlanError> for Error {
     fn from(e: PlanError) -> Self {
-        let code = if matches!(e, PlanError::Write { .. }) { Exit::External } else { Exit::Usage };
-        Self { inner: e.into(), code }
+        let code = if matches!(e, PlanError::Write { .. }) {
+            Exit::External
+        } else {
+            Exit::Usage
+        };
+        Self {
+            inner: e.into(),
+            code,
+        }
     }
 }
 
 pub fn run(cli: Cli) -> Result<Exit, Error> {
-    let cwd = std::env::current_dir().map_err(|e| Error::usage(format!("cannot read the current folder: {e}")))?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::usage(format!("cannot read the current folder: {e}")))?;
     let root = match &cli.project {
         Some(p) => {
             let p = cwd.join(p);
             if !p.is_dir() {
-                return Err(Error::usage(format!("{}: no such project folder", p.display())));
+                return Err(Error::usage(format!(
+                    "{}: no such project folder",
+                    p.display()
+                )));
             }
             p
         }
@@ -78,6 +141,9 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     };
     match &cli.command {
         Command::Plan(args) => plan::run(&cli, args, &cwd, &root),
+        Command::Draft(args) => draft::run(&cli, args, &cwd, &root),
+        Command::Diff(args) => diff::run(&cli, args, &root),
+        Command::Approve(args) => approve::run(&cli, args, &root),
         Command::Schema(args) => schema::run(&cli, args),
     }
 }

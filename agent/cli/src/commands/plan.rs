@@ -36,7 +36,9 @@ pub fn run(cli: &Cli, args: &PlanArgs, cwd: &Path, root: &Path) -> Result<Exit, 
         }
         match plan::write_tasks(plan, spec, root)? {
             TasksFile::Written(p) => notes.push(format!("wrote {}", display_path(&p, root))),
-            TasksFile::Unchanged(p) => notes.push(format!("{} is up to date", display_path(&p, root))),
+            TasksFile::Unchanged(p) => {
+                notes.push(format!("{} is up to date", display_path(&p, root)))
+            }
             TasksFile::HandWritten(p) => notes.push(format!(
                 "{} was written by hand: berth read it and left it as it is",
                 display_path(&p, root)
@@ -58,7 +60,9 @@ pub fn run(cli: &Cli, args: &PlanArgs, cwd: &Path, root: &Path) -> Result<Exit, 
     }
     if !stale.is_empty() {
         for p in &stale {
-            crate::output::eprintln_safe(&format!("{p} is out of date: run `berth plan` and commit it"));
+            crate::output::eprintln_safe(&format!(
+                "{p} is out of date: run `berth plan` and commit it"
+            ));
         }
         return Ok(Exit::Findings);
     }
@@ -68,8 +72,15 @@ pub fn run(cli: &Cli, args: &PlanArgs, cwd: &Path, root: &Path) -> Result<Exit, 
 /// The tasks.md path when its bytes differ from what `berth plan` would write.
 fn tasks_out_of_date(plan: &plan::Plan, spec: &spec::Spec, root: &Path) -> Option<String> {
     let dir = root.join(&spec.path);
-    let path = if dir.is_dir() { dir.join(spec::TASKS_FILE) } else { dir.parent()?.join(spec::TASKS_FILE) };
-    let hand_written = spec.files.iter().any(|f| f.kind == spec::SpecFileKind::Tasks && !f.generated);
+    let path = if dir.is_dir() {
+        dir.join(spec::TASKS_FILE)
+    } else {
+        dir.parent()?.join(spec::TASKS_FILE)
+    };
+    let hand_written = spec
+        .files
+        .iter()
+        .any(|f| f.kind == spec::SpecFileKind::Tasks && !f.generated);
     if hand_written {
         return None;
     }
@@ -79,7 +90,9 @@ fn tasks_out_of_date(plan: &plan::Plan, spec: &spec::Spec, root: &Path) -> Optio
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {
-    serde_json::to_string_pretty(v).map(|s| s + "\n").map_err(|e| Error::usage(e.to_string()))
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::usage(e.to_string()))
 }
 
 fn yaml<T: serde::Serialize>(v: &T) -> Result<String, Error> {

@@ -1,12 +1,19 @@
 //! Human-readable rendering of what the core returns.
 
+pub mod diff;
 pub mod plan;
 
 /// Lays out rows in columns padded to the widest cell; the last column is not padded.
 pub fn table(rows: &[Vec<String>], indent: &str) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| console::measure_text_width(s)).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| console::measure_text_width(s))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for row in rows {

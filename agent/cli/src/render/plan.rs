@@ -11,22 +11,46 @@ pub fn human(plans: &[&Plan]) -> String {
 
 fn one(plan: &Plan) -> String {
     let mut out = String::new();
-    let title = plan.title.as_deref().map(|t| format!(": {t}")).unwrap_or_default();
-    let _ = writeln!(out, "{} {} ({}){title}", style("Plan").bold(), style(&plan.app).bold(), plan.spec);
+    let title = plan
+        .title
+        .as_deref()
+        .map(|t| format!(": {t}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} {} ({}){title}",
+        style("Plan").bold(),
+        style(&plan.app).bold(),
+        plan.spec
+    );
 
-    let _ = writeln!(out, "\n{} ({})", style("Services").bold(), plan.services.len());
+    let _ = writeln!(
+        out,
+        "\n{} ({})",
+        style("Services").bold(),
+        plan.services.len()
+    );
     if plan.services.is_empty() {
         let _ = writeln!(out, "  none found under services/");
     }
     let rows: Vec<Vec<String>> = plan.services.iter().map(service_row).collect();
     out.push_str(&table(&rows, "  "));
 
-    let _ = writeln!(out, "\n{} ({})", style("Artifacts").bold(), plan.artifacts.len());
+    let _ = writeln!(
+        out,
+        "\n{} ({})",
+        style("Artifacts").bold(),
+        plan.artifacts.len()
+    );
     let rows: Vec<Vec<String>> = plan
         .artifacts
         .iter()
         .map(|a| {
-            let from = if a.sources.is_empty() { String::new() } else { format!("from {}", a.sources.join(", ")) };
+            let from = if a.sources.is_empty() {
+                String::new()
+            } else {
+                format!("from {}", a.sources.join(", "))
+            };
             vec![a.id.clone(), a.path.clone(), style(from).dim().to_string()]
         })
         .collect();
@@ -45,16 +69,34 @@ fn one(plan: &Plan) -> String {
             .gates
             .iter()
             .map(|g| {
-                let rule = if g.rules.is_empty() { "manual".into() } else { g.rules.join(", ") };
+                let rule = if g.rules.is_empty() {
+                    "manual".into()
+                } else {
+                    g.rules.join(", ")
+                };
                 let mark = if g.checked { "[x]" } else { "[ ]" };
-                vec![mark.into(), g.id.clone(), rule, g.text.clone(), style(g.location.to_string()).dim().to_string()]
+                vec![
+                    mark.into(),
+                    g.id.clone(),
+                    rule,
+                    g.text.clone(),
+                    style(g.location.to_string()).dim().to_string(),
+                ]
             })
             .collect();
         out.push_str(&table(&rows, "  "));
     }
 
-    let spec_tasks: Vec<_> = plan.tasks.iter().filter(|t| t.origin == TaskOrigin::Spec).collect();
-    let berth_tasks: Vec<_> = plan.tasks.iter().filter(|t| t.origin == TaskOrigin::Berth).collect();
+    let spec_tasks: Vec<_> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.origin == TaskOrigin::Spec)
+        .collect();
+    let berth_tasks: Vec<_> = plan
+        .tasks
+        .iter()
+        .filter(|t| t.origin == TaskOrigin::Berth)
+        .collect();
     let done = |ts: &[&berth_core::plan::Task]| ts.iter().filter(|t| t.done).count();
     let _ = writeln!(
         out,
@@ -74,18 +116,41 @@ fn one(plan: &Plan) -> String {
             let progress = if t.checklist.is_empty() {
                 String::new()
             } else {
-                format!("{}/{}", t.checklist.iter().filter(|c| c.done).count(), t.checklist.len())
+                format!(
+                    "{}/{}",
+                    t.checklist.iter().filter(|c| c.done).count(),
+                    t.checklist.len()
+                )
             };
-            let at = t.location.as_ref().map(|l| l.to_string()).unwrap_or_default();
-            vec![mark.into(), t.id.clone(), t.title.clone(), progress, style(at).dim().to_string()]
+            let at = t
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default();
+            vec![
+                mark.into(),
+                t.id.clone(),
+                t.title.clone(),
+                progress,
+                style(at).dim().to_string(),
+            ]
         })
         .collect();
     out.push_str(&table(&rows, "  "));
 
     if !plan.warnings.is_empty() {
-        let _ = writeln!(out, "\n{} ({})", style("Warnings").yellow().bold(), plan.warnings.len());
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            style("Warnings").yellow().bold(),
+            plan.warnings.len()
+        );
         for w in &plan.warnings {
-            let at = w.location.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
+            let at = w
+                .location
+                .as_ref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
             let _ = writeln!(out, "  {} {}{at}", style("!").yellow(), w.message);
         }
     }
@@ -101,10 +166,18 @@ fn service_row(s: &Service) -> Vec<String> {
         format!("{} ({})", s.stack.as_str(), s.frameworks.join(", "))
     };
     let port = match &s.port {
-        Some(p) => format!("port {} {}", p.number, style(format!("({})", p.evidence.source)).dim()),
+        Some(p) => format!(
+            "port {} {}",
+            p.number,
+            style(format!("({})", p.evidence.source)).dim()
+        ),
         None if s.web_frontend => "static files".to_string(),
         None => style("port unknown").yellow().to_string(),
     };
-    let role = if s.web_frontend { "web frontend" } else { "backend" };
+    let role = if s.web_frontend {
+        "web frontend"
+    } else {
+        "backend"
+    };
     vec![s.name.clone(), stack, role.into(), port]
 }

@@ -3,7 +3,10 @@ use std::process::Output;
 
 /// The repository root (tests/fixtures lives there).
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A copy of `tests/fixtures/<name>` in a temp folder, so tests never write into the repo.

@@ -21,10 +21,22 @@ fn each_stack_is_detected() {
     let dir = fixture("polyglot");
     let out = berth(dir.path(), &["plan", "-o", "json", "--no-write"]);
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let svc = |name: &str| plan["services"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap().clone();
+    let svc = |name: &str| {
+        plan["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
     let facts = |name: &str| {
         let s = svc(name);
-        (s["stack"].as_str().unwrap().to_string(), s["port"]["number"].as_u64(), s["web_frontend"].as_bool().unwrap())
+        (
+            s["stack"].as_str().unwrap().to_string(),
+            s["port"]["number"].as_u64(),
+            s["web_frontend"].as_bool().unwrap(),
+        )
     };
     assert_eq!(facts("web"), ("node".into(), None, true));
     assert_eq!(facts("api"), ("python".into(), Some(8000), false));
@@ -37,7 +49,10 @@ fn each_stack_is_detected() {
     assert_eq!(svc("gateway")["health"]["readiness"], "/readyz");
     assert_eq!(svc("api")["env"], serde_json::json!(["DATABASE_URL"]));
     let warnings = plan["warnings"].to_string();
-    assert!(warnings.contains("service legacy: unknown stack"), "{warnings}");
+    assert!(
+        warnings.contains("service legacy: unknown stack"),
+        "{warnings}"
+    );
 }
 
 #[test]
@@ -52,20 +67,39 @@ fn tasks_md_is_stable_and_keeps_ticks() {
 
     let again = berth(dir.path(), &["plan"]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("specs/store/tasks.md is up to date"));
-    assert_eq!(std::fs::read(&tasks).unwrap(), written, "regenerating with nothing changed must give identical bytes");
+    assert_eq!(
+        std::fs::read(&tasks).unwrap(),
+        written,
+        "regenerating with nothing changed must give identical bytes"
+    );
 
     // A person ticks a task and one checklist item of another.
     let ticked = String::from_utf8(written.clone())
         .unwrap()
         .replace("- [ ] B1.2 Helm chart", "- [x] B1.2 Helm chart")
-        .replace("  - [ ] Dockerfile for the api", "  - [x] Dockerfile for the api");
+        .replace(
+            "  - [ ] Dockerfile for the api",
+            "  - [x] Dockerfile for the api",
+        );
     std::fs::write(&tasks, &ticked).unwrap();
     assert!(berth(dir.path(), &["plan"]).status.success());
-    assert_eq!(std::fs::read_to_string(&tasks).unwrap(), ticked, "ticks must survive regeneration");
+    assert_eq!(
+        std::fs::read_to_string(&tasks).unwrap(),
+        ticked,
+        "ticks must survive regeneration"
+    );
 
     let out = berth(dir.path(), &["plan", "-o", "json", "--no-write"]);
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let task = |id: &str| plan["tasks"].as_array().unwrap().iter().find(|t| t["id"] == id).unwrap().clone();
+    let task = |id: &str| {
+        plan["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(task("B1.2")["done"], true);
     assert_eq!(task("B1.1")["checklist"][1]["done"], true);
     assert_eq!(task("B1.1")["checklist"][0]["done"], false);
@@ -79,7 +113,10 @@ fn check_fails_when_tasks_md_is_stale_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("specs/store/tasks.md is out of date"));
     assert!(!dir.path().join("specs/store/tasks.md").exists());
     assert!(berth(dir.path(), &["plan"]).status.success());
-    assert_eq!(berth(dir.path(), &["plan", "--check"]).status.code(), Some(0));
+    assert_eq!(
+        berth(dir.path(), &["plan", "--check"]).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -93,16 +130,36 @@ fn a_hand_written_tasks_md_is_read_and_left_alone() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("was written by hand"));
     assert_eq!(std::fs::read_to_string(&tasks).unwrap(), mine);
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let t2 = plan["tasks"].as_array().unwrap().iter().find(|t| t["id"] == "T002").unwrap();
+    let t2 = plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "T002")
+        .unwrap();
     assert_eq!(t2["depends_on"], serde_json::json!(["T001"]));
-    let t1 = plan["tasks"].as_array().unwrap().iter().find(|t| t["id"] == "T001").unwrap();
-    assert_eq!((t1["done"].as_bool(), t1["parallel"].as_bool(), t1["story"].as_str()), (Some(true), Some(true), Some("US1")));
+    let t1 = plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "T001")
+        .unwrap();
+    assert_eq!(
+        (
+            t1["done"].as_bool(),
+            t1["parallel"].as_bool(),
+            t1["story"].as_str()
+        ),
+        (Some(true), Some(true), Some("US1"))
+    );
 }
 
 #[test]
 fn a_single_markdown_file_can_be_planned() {
     let dir = fixture("polyglot");
-    let out = berth(dir.path(), &["plan", "specs/store/plan.md", "-o", "yaml", "--no-write"]);
+    let out = berth(
+        dir.path(),
+        &["plan", "specs/store/plan.md", "-o", "yaml", "--no-write"],
+    );
     assert!(out.status.success(), "{}", transcript(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("spec: specs/store/plan.md"), "{text}");
@@ -114,7 +171,11 @@ fn a_single_markdown_file_can_be_planned() {
 fn the_example_plan_parses_into_three_phases_and_fourteen_tasks() {
     let example = repo().join("../shared/reference/example-plan.md");
     if !example.exists() {
-        assert!(std::env::var_os("BERTH_REQUIRE_EXAMPLE").is_none(), "{} is missing", example.display());
+        assert!(
+            std::env::var_os("BERTH_REQUIRE_EXAMPLE").is_none(),
+            "{} is missing",
+            example.display()
+        );
         eprintln!("skipped: {} is not on this machine", example.display());
         return;
     }
@@ -124,16 +185,41 @@ fn the_example_plan_parses_into_three_phases_and_fourteen_tasks() {
     let out = berth(dir.path(), &["plan", "-o", "json"]);
     assert!(out.status.success(), "{}", transcript(&out));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let spec_tasks: Vec<_> = plan["tasks"].as_array().unwrap().iter().filter(|t| t["origin"] == "spec").collect();
-    let ids: Vec<&str> = spec_tasks.iter().map(|t| t["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["R0.1", "R0.2", "R0.3", "R0.4", "R0.5", "D1.1", "D1.2", "D1.3", "D1.4", "D1.5", "D1.6", "D1.7", "V2.1", "V2.2"]);
-    let phases: std::collections::BTreeSet<&str> = spec_tasks.iter().map(|t| t["phase"].as_str().unwrap()).collect();
+    let spec_tasks: Vec<_> = plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["origin"] == "spec")
+        .collect();
+    let ids: Vec<&str> = spec_tasks
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "R0.1", "R0.2", "R0.3", "R0.4", "R0.5", "D1.1", "D1.2", "D1.3", "D1.4", "D1.5", "D1.6",
+            "D1.7", "V2.1", "V2.2"
+        ]
+    );
+    let phases: std::collections::BTreeSet<&str> = spec_tasks
+        .iter()
+        .map(|t| t["phase"].as_str().unwrap())
+        .collect();
     assert_eq!(phases.into_iter().collect::<Vec<_>>(), ["0", "1", "2"]);
-    let items: Vec<usize> = spec_tasks.iter().map(|t| t["checklist"].as_array().unwrap().len()).collect();
+    let items: Vec<usize> = spec_tasks
+        .iter()
+        .map(|t| t["checklist"].as_array().unwrap().len())
+        .collect();
     assert_eq!(items, [3, 3, 3, 3, 3, 3, 3, 4, 3, 3, 4, 4, 4, 4]);
     // Every checklist item points back at its line.
     assert_eq!(spec_tasks[0]["checklist"][0]["location"]["line"], 73);
-    assert!(plan["gates"].as_array().unwrap().iter().any(|g| g["rules"].as_array().unwrap().contains(&"policy/resources".into())));
+    assert!(plan["gates"].as_array().unwrap().iter().any(|g| {
+        g["rules"]
+            .as_array()
+            .unwrap()
+            .contains(&"policy/resources".into())
+    }));
     let tasks_md = std::fs::read_to_string(dir.path().join("specs/k8s/tasks.md")).unwrap();
     assert!(tasks_md.contains("## Phase 2: Validation & Documentation"));
 }
@@ -145,14 +231,51 @@ fn the_sample_app_is_detected() {
     let out = berth(&root, &["plan", "specs/todo", "-o", "json", "--no-write"]);
     assert!(out.status.success(), "{}", transcript(&out));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let svc = |name: &str| plan["services"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap().clone();
+    let svc = |name: &str| {
+        plan["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
     let backend = svc("backend");
-    assert_eq!((backend["stack"].as_str(), backend["port"]["number"].as_u64()), (Some("rust"), Some(8080)));
+    assert_eq!(
+        (
+            backend["stack"].as_str(),
+            backend["port"]["number"].as_u64()
+        ),
+        (Some("rust"), Some(8080))
+    );
     assert_eq!(backend["frameworks"][0], "axum");
-    assert_eq!((backend["health"]["liveness"].as_str(), backend["health"]["readiness"].as_str()), (Some("/healthz"), Some("/readyz")));
+    assert_eq!(
+        (
+            backend["health"]["liveness"].as_str(),
+            backend["health"]["readiness"].as_str()
+        ),
+        (Some("/healthz"), Some("/readyz"))
+    );
     let frontend = svc("frontend");
-    assert_eq!((frontend["stack"].as_str(), frontend["port"]["number"].as_u64()), (Some("node"), Some(3000)));
+    assert_eq!(
+        (
+            frontend["stack"].as_str(),
+            frontend["port"]["number"].as_u64()
+        ),
+        (Some("node"), Some(3000))
+    );
     assert_eq!(frontend["web_frontend"], true);
-    assert!(frontend["env"].as_array().unwrap().contains(&"BACKEND_URL".into()));
-    assert!(plan["artifacts"].as_array().unwrap().iter().any(|a| a["id"] == "frontend/configmap"));
+    assert!(
+        frontend["env"]
+            .as_array()
+            .unwrap()
+            .contains(&"BACKEND_URL".into())
+    );
+    assert!(
+        plan["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == "frontend/configmap")
+    );
 }

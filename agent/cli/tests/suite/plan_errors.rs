@@ -57,13 +57,19 @@ fn no_specs_at_all() {
 
 #[test]
 fn markdown_without_spec_sections() {
-    let dir = project(&[("specs/a/plan.md", b"# Shopping list\n\nEggs, milk.\n\n## Notes\n\n- call mum\n")]);
+    let dir = project(&[(
+        "specs/a/plan.md",
+        b"# Shopping list\n\nEggs, milk.\n\n## Notes\n\n- call mum\n",
+    )]);
     insta::assert_snapshot!(fails(dir.path(), &[]), @r#"error: specs/a/plan.md:1: no Spec-Kit sections found: expected headings such as "User Story 1 - ...", "Technical Context", "Constitution Check", "Phase 0: ...", task ids like R0.1 or T001, or requirements like FR-001"#);
 }
 
 #[test]
 fn duplicate_task_id() {
-    let dir = project(&[("specs/a/plan.md", b"# P\n## Phase 1: X\n### A1.1: One\n- [ ] a\n### A1.1: Two\n- [ ] b\n")]);
+    let dir = project(&[(
+        "specs/a/plan.md",
+        b"# P\n## Phase 1: X\n### A1.1: One\n- [ ] a\n### A1.1: Two\n- [ ] b\n",
+    )]);
     insta::assert_snapshot!(fails(dir.path(), &[]), @"error: specs/a/plan.md:5: task id A1.1 is already used at specs/a/plan.md:3; give each task its own id");
 }
 
@@ -71,7 +77,10 @@ fn duplicate_task_id() {
 fn duplicate_task_id_across_files() {
     let dir = project(&[
         ("specs/a/plan.md", b"# P\n## Phase 1: X\n- [ ] T001 One\n"),
-        ("specs/a/tasks.md", b"# T\n## Phase 1: X\n- [ ] T001 Again\n"),
+        (
+            "specs/a/tasks.md",
+            b"# T\n## Phase 1: X\n- [ ] T001 Again\n",
+        ),
     ]);
     insta::assert_snapshot!(fails(dir.path(), &[]), @"error: specs/a/tasks.md:3: task id T001 is already used at specs/a/plan.md:3; give each task its own id");
 }
@@ -82,17 +91,26 @@ fn service_folder_that_cannot_be_read() {
     std::fs::create_dir_all(dir.path().join("services")).unwrap();
     std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("services/api")).unwrap();
     let err = fails(dir.path(), &[]);
-    assert!(err.starts_with("error: services/api: cannot read the service: "), "{err}");
+    assert!(
+        err.starts_with("error: services/api: cannot read the service: "),
+        "{err}"
+    );
 }
 
 #[test]
 fn malformed_package_json() {
     let dir = project(&[
         ("specs/a/plan.md", b"# P\n## Phase 1: X\n- [ ] T001 One\n"),
-        ("services/web/package.json", b"{\n  \"name\": \"web\",\n  \"scripts\": {,}\n}\n"),
+        (
+            "services/web/package.json",
+            b"{\n  \"name\": \"web\",\n  \"scripts\": {,}\n}\n",
+        ),
     ]);
     let err = fails(dir.path(), &[]);
-    assert!(err.starts_with("error: services/web/package.json:3: "), "{err}");
+    assert!(
+        err.starts_with("error: services/web/package.json:3: "),
+        "{err}"
+    );
 }
 
 #[test]
@@ -102,7 +120,10 @@ fn one_bad_spec_stops_the_whole_run_before_anything_is_written() {
         ("specs/b/plan.md", b""),
     ]);
     let err = fails(dir.path(), &[]);
-    assert!(err.contains("specs/b/plan.md:1: the file is empty"), "{err}");
+    assert!(
+        err.contains("specs/b/plan.md:1: the file is empty"),
+        "{err}"
+    );
     assert!(!dir.path().join("specs/a/tasks.md").exists());
 }
 

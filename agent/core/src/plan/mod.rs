@@ -45,7 +45,10 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let artifacts = artifacts::plan(&app, &services, spec, &gates);
     let tasks = tasks::plan(spec, &artifacts, root);
     for r in spec.requirements.iter().filter(|r| r.needs_clarification) {
-        warnings.push(Warning { message: format!("{} still needs clarification", r.id), location: Some(r.location.to_string()) });
+        warnings.push(Warning {
+            message: format!("{} still needs clarification", r.id),
+            location: Some(r.location.to_string()),
+        });
     }
     Ok(Plan {
         schema_version: PLAN_SCHEMA_VERSION,
@@ -71,27 +74,46 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
 }
 
 /// Every folder under `<root>/services/`, sorted by name.
-pub fn detect_services(root: &Path, warnings: &mut Vec<Warning>) -> Result<Vec<Service>, PlanError> {
+pub fn detect_services(
+    root: &Path,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Service>, PlanError> {
     let dir = root.join("services");
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            warnings.push(Warning { message: "no services/ folder: there is nothing to containerize".into(), location: None });
+            warnings.push(Warning {
+                message: "no services/ folder: there is nothing to containerize".into(),
+                location: None,
+            });
             return Ok(vec![]);
         }
-        Err(e) => return Err(PlanError::ServiceRead { path: display_path(&dir, root), source: e }),
+        Err(e) => {
+            return Err(PlanError::ServiceRead {
+                path: display_path(&dir, root),
+                source: e,
+            });
+        }
     };
     let mut dirs = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| PlanError::ServiceRead { path: display_path(&dir, root), source: e })?;
+        let entry = entry.map_err(|e| PlanError::ServiceRead {
+            path: display_path(&dir, root),
+            source: e,
+        })?;
         let path = entry.path();
-        let meta = std::fs::metadata(&path).map_err(|e| PlanError::ServiceRead { path: display_path(&path, root), source: e })?;
+        let meta = std::fs::metadata(&path).map_err(|e| PlanError::ServiceRead {
+            path: display_path(&path, root),
+            source: e,
+        })?;
         if meta.is_dir() && !entry.file_name().to_string_lossy().starts_with('.') {
             dirs.push(path);
         }
     }
     dirs.sort();
-    dirs.iter().map(|d| detect::detect(d, root, warnings)).collect()
+    dirs.iter()
+        .map(|d| detect::detect(d, root, warnings))
+        .collect()
 }
 
 fn gates(spec: &Spec) -> Vec<Gate> {
@@ -113,7 +135,10 @@ fn gates(spec: &Spec) -> Vec<Gate> {
                 id,
                 group: item.group.clone(),
                 text: item.text.clone(),
-                rules: crate::rules::rules_for(&item.text).iter().map(|r| r.id.to_string()).collect(),
+                rules: crate::rules::rules_for(&item.text)
+                    .iter()
+                    .map(|r| r.id.to_string())
+                    .collect(),
                 checked: item.checked,
                 location: item.location.clone(),
             }
@@ -121,15 +146,34 @@ fn gates(spec: &Spec) -> Vec<Gate> {
         .collect()
 }
 
+impl Service {
+    /// A web frontend without a server of its own: its build output is served by nginx.
+    pub fn is_static_site(&self) -> bool {
+        self.web_frontend && self.start_command.is_none()
+    }
+}
+
 /// A name Kubernetes accepts (RFC 1123 label): lowercase letters, digits and dashes.
 pub fn slug(name: &str) -> String {
-    let mut s: String = name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let mut s: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
     while s.contains("--") {
         s = s.replace("--", "-");
     }
     let s = s.trim_matches('-');
-    let s = if s.len() > 53 { s[..53].trim_end_matches('-') } else { s };
-    if s.is_empty() { "app".to_string() } else { s.to_string() }
+    let s = if s.len() > 53 {
+        s[..53].trim_end_matches('-')
+    } else {
+        s
+    };
+    if s.is_empty() {
+        "app".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,9 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Stack {
     Node,
@@ -79,8 +81,12 @@ pub struct Service {
     pub frameworks: Vec<String>,
     /// The package manager or build tool: npm, pnpm, yarn, pip, poetry, cargo, go, maven, gradle.
     pub tool: Option<String>,
+    /// The dependency lock file, when there is one (package-lock.json, Cargo.lock, go.sum, ...).
+    pub lock_file: Option<String>,
     /// The version of the language or runtime the project asks for, when it says.
     pub runtime_version: Option<String>,
+    /// The service's own version (package.json, Cargo.toml), used to tag its image.
+    pub version: Option<String>,
     /// The port it listens on, where code or config shows it.
     pub port: Option<Port>,
     pub build_command: Option<String>,
@@ -104,7 +110,9 @@ pub struct Health {
     pub readiness: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     Dockerfile,
@@ -113,6 +121,8 @@ pub enum ArtifactKind {
     Deployment,
     Service,
     ConfigMap,
+    /// The web server's config for a static frontend (nginx, proxying /api to the backend).
+    WebServerConfig,
     HelmChart,
 }
 
@@ -125,6 +135,7 @@ impl ArtifactKind {
             ArtifactKind::Deployment => "deployment",
             ArtifactKind::Service => "service",
             ArtifactKind::ConfigMap => "configmap",
+            ArtifactKind::WebServerConfig => "web-server-config",
             ArtifactKind::HelmChart => "helm-chart",
         }
     }

@@ -10,8 +10,9 @@ use std::sync::LazyLock;
 
 static PHASE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)^phase\s+([0-9]+[a-z]?|[a-z])\b\s*[:.\-–—]?\s*(.*)$"));
-static STORY: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)user\s+story\s+([0-9]+)\s*[:.\-–—]?\s*([^(]*)(?:\(\s*priority\s*:\s*(P[0-9]+)\s*\))?"));
+static STORY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)user\s+story\s+([0-9]+)\s*[:.\-–—]?\s*([^(]*)(?:\(\s*priority\s*:\s*(P[0-9]+)\s*\))?")
+});
 /// A plan task heading: `R0.1: Title`, `D1.3 - Title`, `T001 Title`.
 static TASK_HEADING: LazyLock<Regex> =
     LazyLock::new(|| re(r"^([A-Z][A-Z0-9]*[0-9]+(?:\.[0-9]+)+|T[0-9]{3,})\b\s*[:.\-–—]?\s*(.+)$"));
@@ -61,16 +62,34 @@ pub fn interpret(spec: &mut Spec, file: &str, blocks: &[Block]) {
                 if *level == 1 && spec.title.is_none() {
                     spec.title = Some(text.clone());
                 }
-                spec.sections.push(Section { title: text.clone(), level: *level, location: loc.clone() });
+                spec.sections.push(Section {
+                    title: text.clone(),
+                    level: *level,
+                    location: loc.clone(),
+                });
                 let scope = heading_scope(spec, text, loc, &stack);
-                stack.push(Frame { level: *level, scope, title: text.clone() });
+                stack.push(Frame {
+                    level: *level,
+                    scope,
+                    title: text.clone(),
+                });
             }
-            Block::Item { depth, checked, lead, text, line } => {
+            Block::Item {
+                depth,
+                checked,
+                lead,
+                text,
+                line,
+            } => {
                 let loc = Location::new(file, *line);
                 if let Some((owner_depth, task)) = item_owner {
                     if *depth > owner_depth {
                         if let Some(checked) = checked {
-                            spec.tasks[task].checklist.push(CheckItem { text: text.clone(), checked: *checked, location: loc });
+                            spec.tasks[task].checklist.push(CheckItem {
+                                text: text.clone(),
+                                checked: *checked,
+                                location: loc,
+                            });
                         }
                         continue;
                     }
@@ -89,10 +108,16 @@ pub fn interpret(spec: &mut Spec, file: &str, blocks: &[Block]) {
                     item_owner = Some((*depth, spec.tasks.len() - 1));
                     continue;
                 }
-                let item = CheckItem { text: text.clone(), checked, location: loc };
+                let item = CheckItem {
+                    text: text.clone(),
+                    checked,
+                    location: loc,
+                };
                 match innermost(&stack) {
                     Some((Scope::Task(i), _)) => spec.tasks[i].checklist.push(item),
-                    Some((Scope::Constitution | Scope::Gates, _)) => spec.gates.push(gate(&stack, item)),
+                    Some((Scope::Constitution | Scope::Gates, _)) => {
+                        spec.gates.push(gate(&stack, item))
+                    }
                     _ => spec.checklists.push(item),
                 }
             }
@@ -104,7 +129,11 @@ pub fn interpret(spec: &mut Spec, file: &str, blocks: &[Block]) {
                 }
                 match innermost(&stack) {
                     Some((Scope::Context, _)) => push_context(spec, lead.as_deref(), text, loc),
-                    Some((Scope::Task(i), _)) if lead.as_deref().is_some_and(|l| l.eq_ignore_ascii_case("task")) => {
+                    Some((Scope::Task(i), _))
+                        if lead
+                            .as_deref()
+                            .is_some_and(|l| l.eq_ignore_ascii_case("task")) =>
+                    {
                         let desc = value_after_lead(text);
                         spec.tasks[i].depends_on.extend(depends_on(&desc));
                         spec.tasks[i].description = Some(desc);
@@ -138,7 +167,11 @@ fn heading_scope(spec: &mut Spec, text: &str, loc: Location, stack: &[Frame]) ->
     if let Some(c) = PHASE.captures(text) {
         let id = c[1].to_string();
         let title = c[2].trim().to_string();
-        spec.phases.push(Phase { id: id.clone(), title: title.clone(), location: loc.clone() });
+        spec.phases.push(Phase {
+            id: id.clone(),
+            title: title.clone(),
+            location: loc.clone(),
+        });
         // A tasks.md phase can be a user story: "Phase 3: User Story 1 - Browse (Priority: P1)".
         if let Some(story) = story_heading(spec, &title, loc) {
             return Scope::Story(format!("{id}\u{0}{story}"));
@@ -150,7 +183,11 @@ fn heading_scope(spec: &mut Spec, text: &str, loc: Location, stack: &[Frame]) ->
     }
     if lower.contains("constitution check") || lower == "constitution" {
         Scope::Constitution
-    } else if lower == "gates" || lower.starts_with("gate ") || lower.starts_with("gates ") || lower.contains("quality gates") {
+    } else if lower == "gates"
+        || lower.starts_with("gate ")
+        || lower.starts_with("gates ")
+        || lower.contains("quality gates")
+    {
         Scope::Gates
     } else if lower.contains("technical context") {
         Scope::Context
@@ -163,15 +200,30 @@ fn story_heading(spec: &mut Spec, text: &str, loc: Location) -> Option<String> {
     let c = STORY.captures(text)?;
     let id = format!("US{}", &c[1]);
     if !spec.stories.iter().any(|s| s.id == id) {
-        let title = c[2].trim().trim_end_matches(['-', '–', '—']).trim().to_string();
-        spec.stories.push(Story { id: id.clone(), title, priority: c.get(3).map(|m| m.as_str().to_string()), acceptance: Vec::new(), location: loc });
+        let title = c[2]
+            .trim()
+            .trim_end_matches(['-', '–', '—'])
+            .trim()
+            .to_string();
+        spec.stories.push(Story {
+            id: id.clone(),
+            title,
+            priority: c.get(3).map(|m| m.as_str().to_string()),
+            acceptance: Vec::new(),
+            location: loc,
+        });
     }
     Some(id)
 }
 
 /// The innermost frame that means something, with its index.
 fn innermost(stack: &[Frame]) -> Option<(Scope, usize)> {
-    stack.iter().enumerate().rev().find(|(_, f)| f.scope != Scope::Other).map(|(i, f)| (f.scope.clone(), i))
+    stack
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, f)| f.scope != Scope::Other)
+        .map(|(i, f)| (f.scope.clone(), i))
 }
 
 fn enclosing_phase(stack: &[Frame]) -> Option<String> {
@@ -191,12 +243,27 @@ fn enclosing_story(stack: &[Frame]) -> Option<String> {
 
 fn gate(stack: &[Frame], item: CheckItem) -> GateItem {
     let (scope, at) = innermost(stack).unwrap_or((Scope::Other, 0));
-    let source = if scope == Scope::Constitution { GateSource::Constitution } else { GateSource::Gate };
+    let source = if scope == Scope::Constitution {
+        GateSource::Constitution
+    } else {
+        GateSource::Gate
+    };
     // The group is the nearest heading below the Constitution/Gates heading, if any.
-    let group = stack.last().filter(|_| stack.len() > at + 1).map(|f| f.title.clone()).or_else(|| {
-        (source == GateSource::Gate && stack[at].title.to_lowercase().starts_with("gate ")).then(|| stack[at].title.clone())
-    });
-    GateItem { source, group, text: item.text, checked: item.checked, location: item.location }
+    let group = stack
+        .last()
+        .filter(|_| stack.len() > at + 1)
+        .map(|f| f.title.clone())
+        .or_else(|| {
+            (source == GateSource::Gate && stack[at].title.to_lowercase().starts_with("gate "))
+                .then(|| stack[at].title.clone())
+        });
+    GateItem {
+        source,
+        group,
+        text: item.text,
+        checked: item.checked,
+        location: item.location,
+    }
 }
 
 fn task_line(text: &str, checked: bool, stack: &[Frame], location: Location) -> Option<SpecTask> {
@@ -226,7 +293,12 @@ fn task_line(text: &str, checked: bool, stack: &[Frame], location: Location) -> 
     })
 }
 
-fn requirement(text: &str, lead: Option<&str>, stack: &[Frame], loc: &Location) -> Option<Requirement> {
+fn requirement(
+    text: &str,
+    lead: Option<&str>,
+    stack: &[Frame],
+    loc: &Location,
+) -> Option<Requirement> {
     let c = REQUIREMENT.captures(text)?;
     // Only a line that starts with the id defines it; a mention elsewhere only refers to it.
     if lead.is_some_and(|l| !l.starts_with(&c[1])) {
@@ -249,7 +321,13 @@ fn requirement(text: &str, lead: Option<&str>, stack: &[Frame], loc: &Location) 
     })
 }
 
-fn item_without_box(spec: &mut Spec, stack: &[Frame], lead: Option<&str>, text: &str, loc: Location) {
+fn item_without_box(
+    spec: &mut Spec,
+    stack: &[Frame],
+    lead: Option<&str>,
+    text: &str,
+    loc: Location,
+) {
     match innermost(stack) {
         Some((Scope::Context, _)) => push_context(spec, lead, text, loc),
         Some((Scope::Story(s), _)) => {
@@ -271,18 +349,29 @@ fn push_context(spec: &mut Spec, lead: Option<&str>, text: &str, location: Locat
     }
     if let Some(c) = CONTEXT_LINE.captures(text) {
         let value = c[2].trim().to_string();
-        spec.context.push(ContextEntry { key: c[1].trim().to_string(), value, location });
+        spec.context.push(ContextEntry {
+            key: c[1].trim().to_string(),
+            value,
+            location,
+        });
     }
 }
 
 fn value_after_lead(text: &str) -> String {
-    text.split_once(':').map(|(_, v)| v.trim().to_string()).unwrap_or_else(|| text.to_string())
+    text.split_once(':')
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| text.to_string())
 }
 
 fn depends_on(text: &str) -> Vec<String> {
     DEPENDS
         .captures(text)
-        .map(|c| TASK_REF.captures_iter(&c[1]).map(|m| m[1].to_string()).collect())
+        .map(|c| {
+            TASK_REF
+                .captures_iter(&c[1])
+                .map(|m| m[1].to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -299,12 +388,20 @@ mod tests {
 
     #[test]
     fn plan_tasks_get_their_checklists_and_phase() {
-        let s = parse("## Phase 1: Build\n\n### B1.1: Make it\n**Task**: Do the thing (depends on A0.1)\n- [x] first\n- [ ] second\n\n### B1.2 Other\n- [ ] third\n");
+        let s = parse(
+            "## Phase 1: Build\n\n### B1.1: Make it\n**Task**: Do the thing (depends on A0.1)\n- [x] first\n- [ ] second\n\n### B1.2 Other\n- [ ] third\n",
+        );
         assert_eq!(s.phases.len(), 1);
         assert_eq!(s.tasks.len(), 2);
         let t = &s.tasks[0];
-        assert_eq!((t.id.as_str(), t.title.as_str(), t.phase.as_deref()), ("B1.1", "Make it", Some("1")));
-        assert_eq!(t.description.as_deref(), Some("Do the thing (depends on A0.1)"));
+        assert_eq!(
+            (t.id.as_str(), t.title.as_str(), t.phase.as_deref()),
+            ("B1.1", "Make it", Some("1"))
+        );
+        assert_eq!(
+            t.description.as_deref(),
+            Some("Do the thing (depends on A0.1)")
+        );
         assert_eq!(t.depends_on, vec!["A0.1"]);
         assert_eq!(t.checklist.len(), 2);
         assert_eq!(t.checklist[1].location.line, 6);
@@ -314,7 +411,9 @@ mod tests {
 
     #[test]
     fn tasks_md_lines_with_markers() {
-        let s = parse("## Phase 3: User Story 1 - Browse items (Priority: P1) 🎯 MVP\n\n- [ ] T012 [P] [US1] Create model (depends on T010, T011)\n- [x] T013 Wire it\n");
+        let s = parse(
+            "## Phase 3: User Story 1 - Browse items (Priority: P1) 🎯 MVP\n\n- [ ] T012 [P] [US1] Create model (depends on T010, T011)\n- [x] T013 Wire it\n",
+        );
         assert_eq!(s.stories[0].id, "US1");
         assert_eq!(s.stories[0].priority.as_deref(), Some("P1"));
         assert_eq!(s.stories[0].title, "Browse items");
@@ -338,7 +437,10 @@ mod tests {
             "## Gates\n### Gate 1: Fit\n- [x] Fits in Minikube\n",
         ));
         assert_eq!(s.context.len(), 2);
-        assert_eq!((s.context[0].key.as_str(), s.context[0].value.as_str()), ("Language/Version", "Rust 1.95"));
+        assert_eq!(
+            (s.context[0].key.as_str(), s.context[0].value.as_str()),
+            ("Language/Version", "Rust 1.95")
+        );
         assert_eq!(s.requirements.len(), 3);
         assert!(s.requirements[1].needs_clarification);
         assert_eq!(s.requirements[2].kind, RequirementKind::SuccessCriterion);

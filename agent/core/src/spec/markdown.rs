@@ -6,11 +6,25 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
-    Heading { level: u8, text: String, line: usize },
+    Heading {
+        level: u8,
+        text: String,
+        line: usize,
+    },
     /// A list item's own text (nested lists come as their own items, one level deeper).
-    Item { depth: usize, checked: Option<bool>, lead: Option<String>, text: String, line: usize },
+    Item {
+        depth: usize,
+        checked: Option<bool>,
+        lead: Option<String>,
+        text: String,
+        line: usize,
+    },
     /// One line of a paragraph; `lead` is the bold text it starts with, as in `**Key**: value`.
-    Line { lead: Option<String>, text: String, line: usize },
+    Line {
+        lead: Option<String>,
+        text: String,
+        line: usize,
+    },
 }
 
 struct Open {
@@ -45,10 +59,16 @@ pub fn blocks(text: &str) -> Vec<Block> {
         }
         match event {
             Event::Start(Tag::CodeBlock(_) | Tag::Table(_) | Tag::HtmlBlock) => skip = 1,
-            Event::Start(Tag::Heading { level, .. }) => heading = Some((level as u8, String::new(), line)),
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((level as u8, String::new(), line))
+            }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, text, line)) = heading.take() {
-                    out.push(Block::Heading { level, text: tidy(&text), line });
+                    out.push(Block::Heading {
+                        level,
+                        text: tidy(&text),
+                        line,
+                    });
                 }
             }
             Event::Start(Tag::Item) => {
@@ -56,7 +76,14 @@ pub fn blocks(text: &str) -> Vec<Block> {
                 if let Some(parent) = items.last_mut() {
                     flush_item(parent, &mut out);
                 }
-                items.push(Open { depth: items.len(), checked: None, lead: None, text: String::new(), line, emitted: false });
+                items.push(Open {
+                    depth: items.len(),
+                    checked: None,
+                    lead: None,
+                    text: String::new(),
+                    line,
+                    emitted: false,
+                });
             }
             Event::End(TagEnd::Item) => {
                 if let Some(mut item) = items.pop() {
@@ -80,7 +107,10 @@ pub fn blocks(text: &str) -> Vec<Block> {
             Event::End(TagEnd::Strong) => {
                 if let Some(s) = strong.take() {
                     let s = tidy(&s);
-                    if let Some(item) = items.last_mut().filter(|i| i.text.trim().is_empty() && !i.emitted) {
+                    if let Some(item) = items
+                        .last_mut()
+                        .filter(|i| i.text.trim().is_empty() && !i.emitted)
+                    {
                         item.lead = Some(s.clone());
                     } else if let Some(p) = para.as_mut().filter(|p| p.1.trim().is_empty()) {
                         p.0 = Some(s.clone());
@@ -109,7 +139,12 @@ pub fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
-fn append(heading: &mut Option<(u8, String, usize)>, items: &mut [Open], para: &mut Option<(Option<String>, String, usize)>, t: &str) {
+fn append(
+    heading: &mut Option<(u8, String, usize)>,
+    items: &mut [Open],
+    para: &mut Option<(Option<String>, String, usize)>,
+    t: &str,
+) {
     if let Some(h) = heading.as_mut() {
         h.1.push_str(t);
     } else if let Some(p) = para.as_mut() {
@@ -153,12 +188,60 @@ mod tests {
     fn headings_items_and_lines_keep_their_lines() {
         let md = "# Title\n\nSome **Key**: value\n**Other**: x\n\n- [ ] one\n  - [x] nested\n- plain **FR-001**: y\n";
         let b = blocks(md);
-        assert_eq!(b[0], Block::Heading { level: 1, text: "Title".into(), line: 1 });
-        assert_eq!(b[1], Block::Line { lead: None, text: "Some Key: value".into(), line: 3 });
-        assert_eq!(b[2], Block::Line { lead: Some("Other".into()), text: "Other: x".into(), line: 4 });
-        assert_eq!(b[3], Block::Item { depth: 0, checked: Some(false), lead: None, text: "one".into(), line: 6 });
-        assert_eq!(b[4], Block::Item { depth: 1, checked: Some(true), lead: None, text: "nested".into(), line: 7 });
-        assert_eq!(b[5], Block::Item { depth: 0, checked: None, lead: None, text: "plain FR-001: y".into(), line: 8 });
+        assert_eq!(
+            b[0],
+            Block::Heading {
+                level: 1,
+                text: "Title".into(),
+                line: 1
+            }
+        );
+        assert_eq!(
+            b[1],
+            Block::Line {
+                lead: None,
+                text: "Some Key: value".into(),
+                line: 3
+            }
+        );
+        assert_eq!(
+            b[2],
+            Block::Line {
+                lead: Some("Other".into()),
+                text: "Other: x".into(),
+                line: 4
+            }
+        );
+        assert_eq!(
+            b[3],
+            Block::Item {
+                depth: 0,
+                checked: Some(false),
+                lead: None,
+                text: "one".into(),
+                line: 6
+            }
+        );
+        assert_eq!(
+            b[4],
+            Block::Item {
+                depth: 1,
+                checked: Some(true),
+                lead: None,
+                text: "nested".into(),
+                line: 7
+            }
+        );
+        assert_eq!(
+            b[5],
+            Block::Item {
+                depth: 0,
+                checked: None,
+                lead: None,
+                text: "plain FR-001: y".into(),
+                line: 8
+            }
+        );
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub enum SpecError {
     #[error("{path}: no spec.md, plan.md or tasks.md in this folder")]
     NoSpecFiles { path: String },
     /// The project has no specs at all.
-    #[error("{path}: no spec folders found (make one with a spec.md, plan.md or tasks.md, or name a file)")]
+    #[error(
+        "{path}: no spec folders found (make one with a spec.md, plan.md or tasks.md, or name a file)"
+    )]
     NoSpecs { path: String },
     /// The file could not be read.
     #[error("{path}: cannot read: {source}")]
@@ -47,7 +49,11 @@ pub enum SpecError {
     NoSections { path: String },
     /// Two tasks share an id, so dependencies and tick marks would be ambiguous.
     #[error("{second}: task id {id} is already used at {first}; give each task its own id")]
-    DuplicateTask { id: String, first: Location, second: Location },
+    DuplicateTask {
+        id: String,
+        first: Location,
+        second: Location,
+    },
 }
 
 /// Reads the spec at `path` (a folder or one markdown file). Locations are shown relative to
@@ -55,11 +61,20 @@ pub enum SpecError {
 pub fn load(path: &Path, root: &Path) -> Result<Spec, SpecError> {
     let shown = display_path(path, root);
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SpecError::NotFound { path: shown.clone() },
-        _ => SpecError::Read { path: shown.clone(), source: e },
+        std::io::ErrorKind::NotFound => SpecError::NotFound {
+            path: shown.clone(),
+        },
+        _ => SpecError::Read {
+            path: shown.clone(),
+            source: e,
+        },
     })?;
     let files: Vec<PathBuf> = if meta.is_dir() {
-        let found: Vec<_> = ["spec.md", "plan.md", TASKS_FILE].iter().map(|n| path.join(n)).filter(|p| p.is_file()).collect();
+        let found: Vec<_> = ["spec.md", "plan.md", TASKS_FILE]
+            .iter()
+            .map(|n| path.join(n))
+            .filter(|p| p.is_file())
+            .collect();
         if found.is_empty() {
             return Err(SpecError::NoSpecFiles { path: shown });
         }
@@ -67,13 +82,21 @@ pub fn load(path: &Path, root: &Path) -> Result<Spec, SpecError> {
     } else {
         vec![path.to_path_buf()]
     };
-    let dir = if meta.is_dir() { path } else { path.parent().unwrap_or(Path::new(".")) };
+    let dir = if meta.is_dir() {
+        path
+    } else {
+        path.parent().unwrap_or(Path::new("."))
+    };
     let name = std::fs::canonicalize(dir)
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "app".to_string());
 
-    let mut spec = Spec { name, path: shown, ..Spec::default() };
+    let mut spec = Spec {
+        name,
+        path: shown,
+        ..Spec::default()
+    };
     for file in files {
         read_file(&mut spec, &file, root)?;
     }
@@ -85,12 +108,22 @@ pub fn load(path: &Path, root: &Path) -> Result<Spec, SpecError> {
 pub fn discover(specs_dir: &Path, root: &Path) -> Result<Vec<PathBuf>, SpecError> {
     let shown = display_path(specs_dir, root);
     let entries = std::fs::read_dir(specs_dir).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => SpecError::NoSpecs { path: shown.clone() },
-        _ => SpecError::Read { path: shown.clone(), source: e },
+        std::io::ErrorKind::NotFound => SpecError::NoSpecs {
+            path: shown.clone(),
+        },
+        _ => SpecError::Read {
+            path: shown.clone(),
+            source: e,
+        },
     })?;
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && ["spec.md", "plan.md", TASKS_FILE].iter().any(|n| p.join(n).is_file()))
+        .filter(|p| {
+            p.is_dir()
+                && ["spec.md", "plan.md", TASKS_FILE]
+                    .iter()
+                    .any(|n| p.join(n).is_file())
+        })
         .collect();
     dirs.sort();
     if dirs.is_empty() {
@@ -101,7 +134,10 @@ pub fn discover(specs_dir: &Path, root: &Path) -> Result<Vec<PathBuf>, SpecError
 
 fn read_file(spec: &mut Spec, file: &Path, root: &Path) -> Result<(), SpecError> {
     let shown = display_path(file, root);
-    let bytes = std::fs::read(file).map_err(|e| SpecError::Read { path: shown.clone(), source: e })?;
+    let bytes = std::fs::read(file).map_err(|e| SpecError::Read {
+        path: shown.clone(),
+        source: e,
+    })?;
     let text = text_of(&bytes, &shown)?;
     let kind = match file.file_name().and_then(|n| n.to_str()) {
         Some("spec.md") => SpecFileKind::Spec,
@@ -111,7 +147,11 @@ fn read_file(spec: &mut Spec, file: &Path, root: &Path) -> Result<(), SpecError>
     };
     let blocks = markdown::blocks(text);
     let generated = text.trim_start().starts_with(GENERATED_MARKER);
-    spec.files.push(SpecFile { path: shown.clone(), kind, generated });
+    spec.files.push(SpecFile {
+        path: shown.clone(),
+        kind,
+        generated,
+    });
     if generated {
         read_ticks(spec, &blocks);
         return Ok(());
@@ -126,26 +166,50 @@ fn read_file(spec: &mut Spec, file: &Path, root: &Path) -> Result<(), SpecError>
 
 fn text_of<'a>(bytes: &'a [u8], shown: &str) -> Result<&'a str, SpecError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(SpecError::Empty { path: shown.to_string() });
+        return Err(SpecError::Empty {
+            path: shown.to_string(),
+        });
     }
     let line_at = |at: usize| bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
     if let Some(nul) = bytes.iter().position(|b| *b == 0) {
-        return Err(SpecError::Binary { path: shown.to_string(), line: line_at(nul) });
+        return Err(SpecError::Binary {
+            path: shown.to_string(),
+            line: line_at(nul),
+        });
     }
-    std::str::from_utf8(bytes).map_err(|e| SpecError::Binary { path: shown.to_string(), line: line_at(e.valid_up_to()) })
+    std::str::from_utf8(bytes).map_err(|e| SpecError::Binary {
+        path: shown.to_string(),
+        line: line_at(e.valid_up_to()),
+    })
 }
 
 /// Tick marks from a tasks.md berth generated: `- [x] ID title` with nested checklist items.
 fn read_ticks(spec: &mut Spec, blocks: &[markdown::Block]) {
     let mut current: Option<String> = None;
     for block in blocks {
-        let markdown::Block::Item { depth, checked: Some(done), text, .. } = block else { continue };
+        let markdown::Block::Item {
+            depth,
+            checked: Some(done),
+            text,
+            ..
+        } = block
+        else {
+            continue;
+        };
         if *depth == 0 {
-            let id = text.split_whitespace().next().unwrap_or_default().to_string();
+            let id = text
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
             spec.ticks.entry(id.clone()).or_default().done = *done;
             current = Some(id);
         } else if let Some(id) = &current {
-            spec.ticks.entry(id.clone()).or_default().items.insert(text.clone(), *done);
+            spec.ticks
+                .entry(id.clone())
+                .or_default()
+                .items
+                .insert(text.clone(), *done);
         }
     }
 }
@@ -154,7 +218,11 @@ fn check_unique_tasks(spec: &Spec) -> Result<(), SpecError> {
     let mut seen: std::collections::HashMap<&str, &Location> = Default::default();
     for task in &spec.tasks {
         if let Some(first) = seen.insert(&task.id, &task.location) {
-            return Err(SpecError::DuplicateTask { id: task.id.clone(), first: first.clone(), second: task.location.clone() });
+            return Err(SpecError::DuplicateTask {
+                id: task.id.clone(),
+                first: first.clone(),
+                second: task.location.clone(),
+            });
         }
     }
     Ok(())

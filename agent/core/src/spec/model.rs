@@ -156,7 +156,8 @@ pub struct SpecTask {
 impl SpecTask {
     /// Done when its own box is ticked, or when it has a checklist and every item is ticked.
     pub fn done(&self) -> bool {
-        self.checked.unwrap_or(!self.checklist.is_empty() && self.checklist.iter().all(|c| c.checked))
+        self.checked
+            .unwrap_or(!self.checklist.is_empty() && self.checklist.iter().all(|c| c.checked))
     }
 }
 

@@ -14,7 +14,10 @@ static JAVA_VERSION: LazyLock<Regex> = LazyLock::new(|| {
 pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
     let (file, tool) = if tree.exists("pom.xml") {
         ("pom.xml", "maven")
-    } else if let Some(f) = ["build.gradle.kts", "build.gradle"].into_iter().find(|f| tree.exists(f)) {
+    } else if let Some(f) = ["build.gradle.kts", "build.gradle"]
+        .into_iter()
+        .find(|f| tree.exists(f))
+    {
         (f, "gradle")
     } else {
         return Ok(None);
@@ -27,11 +30,24 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         _ if tree.exists("gradlew") => "./gradlew --no-daemon -x test build",
         _ => "gradle --no-daemon -x test build",
     };
-    let jar_dir = if tool == "maven" { "target" } else { "build/libs" };
-    let entry_files = ["src/main/resources/application.properties", "src/main/resources/application.yml", "src/main/resources/application.yaml"];
+    let jar_dir = if tool == "maven" {
+        "target"
+    } else {
+        "build/libs"
+    };
+    let entry_files = [
+        "src/main/resources/application.properties",
+        "src/main/resources/application.yml",
+        "src/main/resources/application.yaml",
+    ];
     Ok(Some(Detected {
-        frameworks: if spring { vec!["spring-boot".into()] } else { vec![] },
+        frameworks: if spring {
+            vec!["spring-boot".into()]
+        } else {
+            vec![]
+        },
         tool: Some(tool.into()),
+        version: None,
         runtime_version: JAVA_VERSION.captures(&text).map(|c| c[1].to_string()),
         build_command: Some(build.into()),
         start_command: Some("java -jar app.jar".into()),

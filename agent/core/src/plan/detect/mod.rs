@@ -21,6 +21,7 @@ pub(crate) struct Detected {
     pub frameworks: Vec<String>,
     pub tool: Option<String>,
     pub runtime_version: Option<String>,
+    pub version: Option<String>,
     pub build_command: Option<String>,
     pub start_command: Option<String>,
     pub web_frontend: bool,
@@ -32,6 +33,17 @@ pub(crate) struct Detected {
     /// Files that told berth what this is.
     pub evidence: Vec<String>,
 }
+
+const LOCK_FILES: &[&str] = &[
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "Cargo.lock",
+    "go.sum",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile.lock",
+];
 
 type Detector = fn(&SourceTree) -> Result<Option<Detected>, PlanError>;
 
@@ -48,7 +60,10 @@ const DETECTORS: &[(Stack, Detector)] = &[
 /// Detects the service in `dir`. Warnings say what could not be found.
 pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Service, PlanError> {
     let tree = SourceTree::open(dir, root)?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for (stack, detector) in DETECTORS {
         if let Some(found) = detector(&tree)? {
             return Ok(finish(&tree, name, *stack, found, warnings));
@@ -66,7 +81,9 @@ pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Se
         stack: Stack::Unknown,
         frameworks: vec![],
         tool: None,
+        lock_file: None,
         runtime_version: None,
+        version: None,
         port: None,
         build_command: None,
         start_command: None,
@@ -78,20 +95,43 @@ pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Se
     })
 }
 
-fn finish(tree: &SourceTree, name: String, stack: Stack, found: Detected, warnings: &mut Vec<Warning>) -> Service {
+fn finish(
+    tree: &SourceTree,
+    name: String,
+    stack: Stack,
+    found: Detected,
+    warnings: &mut Vec<Warning>,
+) -> Service {
     let port = tree
         .find_port(&found.entry_files)
-        .map(|(number, at)| Port { number, evidence: Evidence { source: at } })
-        .or_else(|| found.default_port.map(|(number, why)| Port { number, evidence: Evidence { source: why.to_string() } }));
+        .map(|(number, at)| Port {
+            number,
+            evidence: Evidence { source: at },
+        })
+        .or_else(|| {
+            found.default_port.map(|(number, why)| Port {
+                number,
+                evidence: Evidence {
+                    source: why.to_string(),
+                },
+            })
+        });
     if port.is_none() && !found.web_frontend {
         warnings.push(Warning {
             message: format!("service {name}: no listening port found in its code or config; set one in berth.toml or the code"),
             location: Some(tree.shown_root.clone()),
         });
     }
-    if stack != Stack::Unknown && !found.web_frontend && found.entrypoint.is_none() && found.start_command.is_none() {
+    if stack != Stack::Unknown
+        && !found.web_frontend
+        && found.entrypoint.is_none()
+        && found.start_command.is_none()
+    {
         warnings.push(Warning {
-            message: format!("service {name}: {} project, but berth found no entry point or start command", stack.as_str()),
+            message: format!(
+                "service {name}: {} project, but berth found no entry point or start command",
+                stack.as_str()
+            ),
             location: Some(tree.shown_root.clone()),
         });
     }
@@ -100,8 +140,13 @@ fn finish(tree: &SourceTree, name: String, stack: Stack, found: Detected, warnin
         path: tree.shown_root.clone(),
         stack,
         frameworks: found.frameworks,
+        lock_file: LOCK_FILES
+            .iter()
+            .find(|f| tree.exists(f))
+            .map(|f| f.to_string()),
         tool: found.tool,
         runtime_version: found.runtime_version,
+        version: found.version,
         port,
         build_command: found.build_command,
         start_command: found.start_command,
@@ -109,7 +154,11 @@ fn finish(tree: &SourceTree, name: String, stack: Stack, found: Detected, warnin
         entrypoint: found.entrypoint,
         health: tree.health(),
         env: tree.env_vars(),
-        evidence: found.evidence.into_iter().map(|source| Evidence { source }).collect(),
+        evidence: found
+            .evidence
+            .into_iter()
+            .map(|source| Evidence { source })
+            .collect(),
     }
 }
 

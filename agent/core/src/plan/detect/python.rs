@@ -40,21 +40,49 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
     };
     let (framework, start, default_port) = if has("fastapi") {
         let module = module_with("FastAPI(")?.unwrap_or_else(|| "main".into());
-        ("fastapi", Some(format!("uvicorn {module}:app --host 0.0.0.0")), (8000, "uvicorn's default port"))
+        (
+            "fastapi",
+            Some(format!("uvicorn {module}:app --host 0.0.0.0")),
+            (8000, "uvicorn's default port"),
+        )
     } else if has("flask") {
         let module = module_with("Flask(")?.unwrap_or_else(|| "app".into());
-        ("flask", Some(format!("gunicorn {module}:app")), (5000, "flask's default port"))
+        (
+            "flask",
+            Some(format!("gunicorn {module}:app")),
+            (5000, "flask's default port"),
+        )
     } else if has("django") {
-        let project = tree.files(|f| f.ends_with("/wsgi.py")).next().map(|f| f.trim_end_matches("/wsgi.py").replace('/', "."));
-        ("django", project.map(|p| format!("gunicorn {p}.wsgi")), (8000, "django's default port"))
+        let project = tree
+            .files(|f| f.ends_with("/wsgi.py"))
+            .next()
+            .map(|f| f.trim_end_matches("/wsgi.py").replace('/', "."));
+        (
+            "django",
+            project.map(|p| format!("gunicorn {p}.wsgi")),
+            (8000, "django's default port"),
+        )
     } else {
         let main = ["main.py", "app.py"].into_iter().find(|f| tree.exists(f));
         ("", main.map(|m| format!("python {m}")), (0, ""))
     };
-    let entry_files = ["main.py", "app.py", "app/main.py", "src/main.py", "manage.py"].map(String::from).to_vec();
+    let entry_files = [
+        "main.py",
+        "app.py",
+        "app/main.py",
+        "src/main.py",
+        "manage.py",
+    ]
+    .map(String::from)
+    .to_vec();
     Ok(Some(Detected {
-        frameworks: if framework.is_empty() { vec![] } else { vec![framework.to_string()] },
+        frameworks: if framework.is_empty() {
+            vec![]
+        } else {
+            vec![framework.to_string()]
+        },
         tool: Some(tool.to_string()),
+        version: None,
         runtime_version,
         build_command: Some(match tool {
             "poetry" => "poetry install --only main".to_string(),
@@ -62,7 +90,9 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
             "pipenv" => "pipenv install --deploy".to_string(),
             _ => "pip install -r requirements.txt".to_string(),
         }),
-        entrypoint: start.as_ref().and_then(|s| s.split_whitespace().nth(1).map(str::to_string)),
+        entrypoint: start
+            .as_ref()
+            .and_then(|s| s.split_whitespace().nth(1).map(str::to_string)),
         start_command: start,
         web_frontend: false,
         entry_files,

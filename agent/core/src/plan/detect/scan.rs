@@ -10,10 +10,38 @@ use std::sync::LazyLock;
 
 /// Folders that hold dependencies or build output, never the service's own code.
 const SKIP_DIRS: &[&str] = &[
-    "node_modules", "target", "dist", "build", "out", ".git", "vendor", "__pycache__", ".venv", "venv", ".next",
-    ".gradle", ".mvn", ".idea", "coverage",
+    "node_modules",
+    "target",
+    "dist",
+    "build",
+    "out",
+    ".git",
+    "vendor",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".next",
+    ".gradle",
+    ".mvn",
+    ".idea",
+    "coverage",
 ];
-const CODE_EXT: &[&str] = &["js", "mjs", "cjs", "ts", "tsx", "jsx", "py", "go", "rs", "java", "kt", "properties", "yml", "yaml"];
+const CODE_EXT: &[&str] = &[
+    "js",
+    "mjs",
+    "cjs",
+    "ts",
+    "tsx",
+    "jsx",
+    "py",
+    "go",
+    "rs",
+    "java",
+    "kt",
+    "properties",
+    "yml",
+    "yaml",
+];
 /// Enough for any service berth drafts for; a larger tree is read up to this many files.
 const MAX_FILES: usize = 5000;
 const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -61,30 +89,49 @@ static ENV_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
-static ROUTE: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"["'`](/(?:healthz|readyz|livez|health|ready|actuator/health(?:/liveness|/readiness)?))["'`]"#));
+static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"["'`](/(?:healthz|readyz|livez|health|ready|actuator/health(?:/liveness|/readiness)?))["'`]"#,
+    )
+});
 
 impl SourceTree {
     pub fn open(dir: &Path, root: &Path) -> Result<Self, PlanError> {
         let shown_root = display_path(dir, root);
         let mut code = Vec::new();
-        let walker = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| {
-            e.depth() == 0 || !(e.file_type().is_dir() && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
-        });
+        let walker = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+            });
         for entry in walker {
             let entry = entry.map_err(|e| PlanError::ServiceRead {
-                path: e.path().map(|p| display_path(p, root)).unwrap_or_else(|| shown_root.clone()),
+                path: e
+                    .path()
+                    .map(|p| display_path(p, root))
+                    .unwrap_or_else(|| shown_root.clone()),
                 source: e.into(),
             })?;
             if code.len() >= MAX_FILES {
                 break;
             }
-            let is_code = entry.path().extension().and_then(|x| x.to_str()).is_some_and(|x| CODE_EXT.contains(&x));
+            let is_code = entry
+                .path()
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| CODE_EXT.contains(&x));
             if entry.file_type().is_file() && is_code {
                 code.push(display_path(entry.path(), dir));
             }
         }
-        Ok(Self { dir: dir.to_path_buf(), shown_root, code })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            shown_root,
+            code,
+        })
     }
 
     pub fn exists(&self, rel: &str) -> bool {
@@ -97,7 +144,10 @@ impl SourceTree {
         match std::fs::read(&path) {
             Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(PlanError::ServiceRead { path: self.shown(rel), source: e }),
+            Err(e) => Err(PlanError::ServiceRead {
+                path: self.shown(rel),
+                source: e,
+            }),
         }
     }
 
@@ -108,14 +158,25 @@ impl SourceTree {
 
     /// Files matching `pred`, sorted.
     pub fn files(&self, pred: impl Fn(&str) -> bool) -> impl Iterator<Item = &str> {
-        self.code.iter().map(String::as_str).filter(move |f| pred(f))
+        self.code
+            .iter()
+            .map(String::as_str)
+            .filter(move |f| pred(f))
     }
 
     /// The code files to search, entry files first, tests left out.
     fn search_order<'a>(&'a self, first: &[String]) -> Vec<&'a str> {
-        let mut order: Vec<&'a str> =
-            first.iter().filter_map(|f| self.code.iter().find(|c| *c == f)).map(String::as_str).collect();
-        order.extend(self.code.iter().map(String::as_str).filter(|f| !is_test(f) && !first.iter().any(|x| x == f)));
+        let mut order: Vec<&'a str> = first
+            .iter()
+            .filter_map(|f| self.code.iter().find(|c| *c == f))
+            .map(String::as_str)
+            .collect();
+        order.extend(
+            self.code
+                .iter()
+                .map(String::as_str)
+                .filter(|f| !is_test(f) && !first.iter().any(|x| x == f)),
+        );
         order
     }
 
@@ -138,12 +199,17 @@ impl SourceTree {
     /// The port the service listens on and where that was read (`file:line`).
     pub fn find_port(&self, entry_files: &[String]) -> Option<(u16, String)> {
         let order = self.search_order(entry_files);
-        let texts: Vec<(&str, String)> = order.iter().filter_map(|f| self.text(f).map(|t| (*f, t))).collect();
+        let texts: Vec<(&str, String)> = order
+            .iter()
+            .filter_map(|f| self.text(f).map(|t| (*f, t)))
+            .collect();
         for pattern in PORT_PATTERNS.iter() {
             for (file, text) in &texts {
                 for caps in pattern.captures_iter(text) {
                     let Some(m) = caps.get(1) else { continue };
-                    let Ok(port) = m.as_str().parse::<u16>() else { continue };
+                    let Ok(port) = m.as_str().parse::<u16>() else {
+                        continue;
+                    };
                     if port >= 80 {
                         let line = text[..m.start()].matches('\n').count() + 1;
                         return Some((port, format!("{}:{line}", self.shown(file))));
@@ -162,10 +228,27 @@ impl SourceTree {
                 routes.extend(ROUTE.captures_iter(&text).map(|c| c[1].to_string()));
             }
         }
-        let pick = |prefs: &[&str]| prefs.iter().find(|p| routes.contains(**p)).map(|p| p.to_string());
+        let pick = |prefs: &[&str]| {
+            prefs
+                .iter()
+                .find(|p| routes.contains(**p))
+                .map(|p| p.to_string())
+        };
         crate::plan::model::Health {
-            liveness: pick(&["/healthz", "/livez", "/actuator/health/liveness", "/health", "/actuator/health"]),
-            readiness: pick(&["/readyz", "/ready", "/actuator/health/readiness", "/health", "/actuator/health"]),
+            liveness: pick(&[
+                "/healthz",
+                "/livez",
+                "/actuator/health/liveness",
+                "/health",
+                "/actuator/health",
+            ]),
+            readiness: pick(&[
+                "/readyz",
+                "/ready",
+                "/actuator/health/readiness",
+                "/health",
+                "/actuator/health",
+            ]),
         }
     }
 
@@ -185,5 +268,17 @@ impl SourceTree {
 
 fn is_test(path: &str) -> bool {
     let p = format!("/{path}");
-    ["/tests/", "/test/", "/__tests__/", ".test.", ".spec.", "_test.go", "/test_", "/bench/", "/e2e/"].iter().any(|m| p.contains(m))
+    [
+        "/tests/",
+        "/test/",
+        "/__tests__/",
+        ".test.",
+        ".spec.",
+        "_test.go",
+        "/test_",
+        "/bench/",
+        "/e2e/",
+    ]
+    .iter()
+    .any(|m| p.contains(m))
 }

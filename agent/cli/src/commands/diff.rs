@@ -1,0 +1,43 @@
+//! `berth diff`: the staged drafts against the files on disk.
+
+use super::{Error, Exit};
+use crate::cli::{Cli, DiffArgs, Output};
+use berth_core::approve::load_record;
+use berth_core::diff::{Change, FileDiff, diff, select};
+use berth_core::draft::load_staged;
+use std::path::Path;
+
+pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {
+    if !matches!(cli.output, Output::Human | Output::Json) {
+        return Err(Error::usage("berth diff prints human or json output"));
+    }
+    let staged = load_staged(root)?;
+    let record = load_record(root)?;
+    let diffs = select(diff(root, &staged, &record)?, &args.paths)?;
+    let changed: Vec<&FileDiff> = diffs
+        .iter()
+        .filter(|d| d.change != Change::Unchanged)
+        .collect();
+    let text = match (cli.output, args.stat) {
+        (Output::Json, _) => {
+            let files: Vec<serde_json::Value> = changed
+                .iter()
+                .map(|d| {
+                    let mut v = serde_json::to_value(d).unwrap_or_default();
+                    v["diff"] = serde_json::Value::String(berth_core::diff::unified(d, 3));
+                    v
+                })
+                .collect();
+            serde_json::to_string_pretty(&serde_json::json!({ "files": files }))
+                .map_err(|e| Error::usage(e.to_string()))?
+                + "\n"
+        }
+        (_, true) => crate::render::diff::stat(&changed),
+        _ => crate::render::diff::patches(&changed),
+    };
+    crate::output::print(&text);
+    if args.exit_code && !changed.is_empty() {
+        return Ok(Exit::Findings);
+    }
+    Ok(Exit::Ok)
+}

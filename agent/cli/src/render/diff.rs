@@ -1,0 +1,165 @@
+//! Diffs and staged drafts in, what `berth draft`, `berth diff` and `berth approve` show a
+//! person out. Colour only when enabled (a terminal, --color, NO_COLOR).
+
+use super::table;
+use berth_core::diff::{Change, FileDiff, unified};
+use berth_core::draft::Staged;
+use console::style;
+
+fn change_word(d: &FileDiff) -> String {
+    let word = match d.change {
+        Change::Added => style("new").green().to_string(),
+        Change::Modified => style("modified").yellow().to_string(),
+        Change::Unchanged => style("unchanged").dim().to_string(),
+        Change::Removed => style("removed").red().to_string(),
+    };
+    match &d.conflict {
+        Some(c) => format!(
+            "{word}, {}",
+            style(format!("conflict: {}", c.describe())).red().bold()
+        ),
+        None => word,
+    }
+}
+
+pub fn draft_summary(staged: &Staged, diffs: &[FileDiff]) -> String {
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    for p in &staged.proposals {
+        let change = diffs
+            .iter()
+            .find(|d| d.path == p.path)
+            .map(change_word)
+            .unwrap_or_default();
+        rows.push(vec![
+            p.path.clone(),
+            change,
+            style(&p.generator).dim().to_string(),
+        ]);
+        notes.extend(
+            p.notes
+                .iter()
+                .map(|n| format!("  {} {n}", style("!").yellow())),
+        );
+    }
+    for d in diffs.iter().filter(|d| d.change == Change::Removed) {
+        rows.push(vec![d.path.clone(), change_word(d), String::new()]);
+    }
+    let mut out = format!(
+        "{} for {} ({} files)\n",
+        style("Drafts").bold(),
+        staged.app,
+        staged.proposals.len()
+    );
+    out.push_str(&table(&rows, "  "));
+    if !notes.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n{}\n",
+            style("Notes").yellow().bold(),
+            notes.join("\n")
+        ));
+    }
+    out
+}
+
+pub fn stat(diffs: &[&FileDiff]) -> String {
+    let width = diffs.iter().map(|d| d.path.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    let (mut adds, mut dels) = (0, 0);
+    for d in diffs {
+        adds += d.added_lines;
+        dels += d.removed_lines;
+        let bar = format!(
+            "{}{}",
+            style("+".repeat(d.added_lines.min(40))).green(),
+            style("-".repeat(d.removed_lines.min(40))).red()
+        );
+        out.push_str(&format!(
+            " {:width$} | {:>4} {bar}\n",
+            d.path,
+            d.added_lines + d.removed_lines
+        ));
+    }
+    out.push_str(&format!(
+        " {} files changed, {adds} insertions(+), {dels} deletions(-)\n",
+        diffs.len()
+    ));
+    out
+}
+
+pub fn patches(diffs: &[&FileDiff]) -> String {
+    let mut out = String::new();
+    for d in diffs {
+        out.push_str(
+            &style(format!("diff --berth a/{p} b/{p}", p = d.path))
+                .bold()
+                .to_string(),
+        );
+        out.push('\n');
+        match d.change {
+            Change::Added => out.push_str(&style("new file\n").bold().to_string()),
+            Change::Removed => out.push_str(
+                &style("deleted file (no artifact proposes it any more)\n")
+                    .bold()
+                    .to_string(),
+            ),
+            _ => {}
+        }
+        if let Some(c) = &d.conflict {
+            out.push_str(
+                &style(format!(
+                    "conflict: {}; approving overwrites those edits\n",
+                    c.describe()
+                ))
+                .red()
+                .bold()
+                .to_string(),
+            );
+        }
+        for line in unified(d, 3).lines() {
+            let styled = if line.starts_with("+++") || line.starts_with("---") {
+                style(line).bold().to_string()
+            } else if line.starts_with('+') {
+                style(line).green().to_string()
+            } else if line.starts_with('-') {
+                style(line).red().to_string()
+            } else if line.starts_with("@@") {
+                style(line).cyan().to_string()
+            } else {
+                line.to_string()
+            };
+            out.push_str(&styled);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub fn prompt_header(d: &FileDiff) -> String {
+    let from = d.proposal.as_ref().map(|p| {
+        let src = if p.sources.is_empty() {
+            String::new()
+        } else {
+            format!(", from {}", p.sources.join(", "))
+        };
+        format!(" ({}{src})", p.generator)
+    });
+    format!(
+        "\n{} {}{}  +{} -{}\n",
+        style(&d.path).bold(),
+        change_word(d),
+        from.unwrap_or_default(),
+        d.added_lines,
+        d.removed_lines
+    )
+}
+
+pub fn prompt(d: &FileDiff) -> String {
+    let what = match (d.change, &d.conflict) {
+        (Change::Removed, _) => "Delete it",
+        (_, Some(_)) => "Overwrite your edits",
+        (Change::Unchanged, _) => "Record it as approved",
+        _ => "Approve and write it",
+    };
+    format!("{what}? [y]es, [n]o, [d]iff, [q]uit: ")
+}

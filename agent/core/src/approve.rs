@@ -1,0 +1,123 @@
+//! Approve stage: the diffs a person decided on in; files written atomically (or removed) and
+//! the approval record `.berth/approved.json` (the sha256 of each approved file, when, and the
+//! proposal it came from) out. `apply` reads only what this record vouches for.
+
+use crate::diff::{Change, FileDiff};
+use crate::fsutil::write_atomic;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const RECORD: &str = ".berth/approved.json";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRecord {
+    /// By path, relative to the project root.
+    pub files: BTreeMap<String, ApprovedFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedFile {
+    pub sha256: String,
+    /// RFC 3339, UTC.
+    pub approved_at: String,
+    pub artifact: String,
+    pub generator: String,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApproveError {
+    /// The approval record is unreadable; nothing was written.
+    #[error("{path}: the approval record is unreadable: {message}")]
+    Record { path: String, message: String },
+    /// Writing an approved file failed; the files listed before it were written and recorded.
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub fn load_record(root: &Path) -> Result<ApprovalRecord, ApproveError> {
+    match std::fs::read_to_string(root.join(RECORD)) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| ApproveError::Record {
+            path: format!("{RECORD}:{}", e.line()),
+            message: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ApprovalRecord::default()),
+        Err(e) => Err(ApproveError::Record {
+            path: RECORD.into(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn save_record(root: &Path, record: &ApprovalRecord) -> Result<(), ApproveError> {
+    let text = serde_json::to_string_pretty(record).unwrap_or_default() + "\n";
+    write_atomic(&root.join(RECORD), text.as_bytes()).map_err(|e| ApproveError::Write {
+        path: RECORD.into(),
+        source: e,
+    })
+}
+
+/// Writes (or removes) each approved file, then records it. Returns the paths done and, if a
+/// write failed part-way, the error: what was done before it is recorded all the same, so
+/// nothing is half-applied without a report.
+pub fn approve(
+    root: &Path,
+    record: &mut ApprovalRecord,
+    approved: &[&FileDiff],
+) -> (Vec<String>, Option<ApproveError>) {
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let mut done = Vec::new();
+    let mut failure = None;
+    for d in approved {
+        let result = match (&d.change, &d.proposal) {
+            (Change::Removed, _) => match std::fs::remove_file(root.join(&d.path)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => {
+                    record.files.remove(&d.path);
+                    Ok(())
+                }
+            },
+            (_, Some(p)) => {
+                let write = if d.change == Change::Unchanged {
+                    Ok(())
+                } else {
+                    write_atomic(&root.join(&p.path), p.contents.as_bytes())
+                };
+                write.map(|_| {
+                    record.files.insert(
+                        p.path.clone(),
+                        ApprovedFile {
+                            sha256: p.sha256.clone(),
+                            approved_at: now.clone(),
+                            artifact: p.artifact.clone(),
+                            generator: p.generator.clone(),
+                            sources: p.sources.clone(),
+                        },
+                    );
+                })
+            }
+            (_, None) => Ok(()),
+        };
+        match result {
+            Ok(()) => done.push(d.path.clone()),
+            Err(e) => {
+                failure = Some(ApproveError::Write {
+                    path: d.path.clone(),
+                    source: e,
+                });
+                break;
+            }
+        }
+    }
+    if let Err(e) = save_record(root, record) {
+        failure.get_or_insert(e);
+    }
+    (done, failure)
+}
