@@ -147,9 +147,6 @@ fn node_server(s: &Service, rt: &Runtime) -> String {
         manifests = manifests(s),
         install = npm_install(s, false),
     );
-    if let Some(build) = &s.build_command {
-        let _ = writeln!(out, "RUN {build}");
-    }
     let prune = match s.tool.as_deref() {
         Some("pnpm") => "pnpm prune --prod",
         Some("yarn") => {
@@ -157,7 +154,11 @@ fn node_server(s: &Service, rt: &Runtime) -> String {
         }
         _ => "npm prune --omit=dev",
     };
-    let _ = writeln!(out, "RUN {prune}");
+    // One layer: build, then drop the dev dependencies.
+    let _ = match &s.build_command {
+        Some(build) => writeln!(out, "RUN {build} && {prune}"),
+        None => writeln!(out, "RUN {prune}"),
+    };
     let start: Vec<String> = match (&s.entrypoint, &s.start_command) {
         (Some(entry), _) => vec!["node".into(), entry.clone()],
         (None, Some(start)) => start.split_whitespace().map(String::from).collect(),

@@ -39,8 +39,8 @@ pub struct ImageValues {
     pub repository: String,
     /// A version tag; `latest` is refused.
     #[schemars(
-        length(min = 1),
-        regex(pattern = r"^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+        regex(pattern = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"),
+        extend("not" = { "const": "latest" })
     )]
     pub tag: String,
     pub pull_policy: PullPolicy,
