@@ -27,6 +27,8 @@
 #       BERTH_KUBECONFORM_SCHEMA_LOCATION (template for kubeconform -schema-location)
 #   eval "$(tests/testenv/tools.sh helm hadolint)"    # just those
 #   tests/testenv/tools.sh --print-path [TOOL...]     # bin dirs only, one per line
+# In a `set -e` script prefer  env="$(tests/testenv/tools.sh)"; eval "$env"
+# (a bare `eval "$(...)"` ignores the script's exit status).
 # Tools: kubectl helm hadolint schemas kubeconform (no args = all).
 # Progress goes to stderr; stdout carries only the export lines / paths.
 set -euo pipefail
@@ -60,6 +62,9 @@ done
 [[ ${#tools[@]} -gt 0 ]] || tools=(kubectl helm hadolint schemas kubeconform)
 
 mkdir -p "$ROOT"
+# One install at a time per cache (parallel test jobs may call this together).
+exec 9>"$ROOT/.tools.lock"
+flock 9
 TMP="$(mktemp -d "$ROOT/.tmp.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 

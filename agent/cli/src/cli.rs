@@ -33,8 +33,97 @@ pub enum Command {
     Diff(DiffArgs),
     /// Review the staged drafts file by file and write the ones you approve.
     Approve(ApproveArgs),
+    /// Check manifests, Dockerfiles and Helm charts against strict schemas, policy and each other.
+    Validate(ValidateArgs),
     /// Print the JSON schema of one of berth's documents.
     Schema(SchemaArgs),
+    /// Apply the approved manifests to a local cluster: server-side apply, prune, wait, roll back.
+    Apply(ApplyArgs),
+    /// Build each service's image with a content-derived tag, into Minikube or a Docker daemon.
+    Build(BuildArgs),
+}
+
+/// Which cluster, and whether a non-local one is allowed (shared by apply and diff --live).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterArgs {
+    /// The kubeconfig context (default: the current one).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Allow this context although it does not look like a local Minikube cluster (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub allow_context: Vec<String>,
+    /// The namespace for objects that name none (default: the context's, else `default`).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Send everything as a server-side dry run and show what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete objects berth applied for this app before that the approved set no longer has.
+    #[arg(long)]
+    pub prune: bool,
+    /// Wait for Deployments, StatefulSets, DaemonSets and Jobs to roll out (the default).
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+    /// Do not wait for rollouts (nothing is rolled back then).
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for rollouts, e.g. 90s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Take over fields another field manager owns.
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// On a failed rollout, leave the objects as applied instead of re-applying the last good set.
+    #[arg(long)]
+    pub no_rollback: bool,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (try 90s, 5m or 1h)"))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// The spec folder or file (default: the only folder under specs/).
+    pub path: Option<PathBuf>,
+    /// Where to build (default: minikube for a Minikube context, else docker).
+    #[arg(long, value_enum)]
+    pub builder: Option<BuilderKind>,
+    /// The kubeconfig context, to pick the builder and Minikube profile.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Print the commands without running them.
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuilderKind {
+    /// `minikube image build` into the cluster's runtime.
+    Minikube,
+    /// `docker build` against the daemon of `minikube docker-env`.
+    MinikubeDockerEnv,
+    /// `docker build` against the local Docker daemon.
+    Docker,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Files or folders (walked recursively), or `-` for standard input; default: the staged
+    /// drafts and the generated files (manifests/, services/*/Dockerfile).
+    pub paths: Vec<String>,
+    /// The Kubernetes version to validate against (berth embeds 1.36).
+    #[arg(long, value_name = "X.Y")]
+    pub kubernetes_version: Option<String>,
+    /// A folder of extra JSON schemas in kubeconform's layout (for custom resources); repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub schema_dir: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,12 +133,24 @@ pub struct DraftArgs {
     /// Who drafts.
     #[arg(long, value_enum, default_value_t = Provider::Offline)]
     pub provider: Provider,
+    /// Never ask a model: answers must come from berth.lock or .berth/cache/ (exit 1 if not).
+    #[arg(long)]
+    pub frozen: bool,
+    /// The model (over BERTH_MODEL and llm.model in berth.toml).
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// The OpenAI-compatible endpoint, up to /v1 (over OPENAI_BASE_URL and llm.base_url).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Provider {
     /// berth's built-in templates: deterministic, no network.
     Offline,
+    /// An OpenAI-compatible model (OpenAI, Ollama, vLLM, llama.cpp); every answer is
+    /// validated, repaired or replaced by the offline draft.
+    Openai,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +163,12 @@ pub struct DiffArgs {
     /// Exit with status 1 when there is a difference, like `git diff --exit-code`.
     #[arg(long)]
     pub exit_code: bool,
+    /// Compare the approved manifests with the cluster (a server-side dry run against the live
+    /// objects) instead of the staged drafts with the files.
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Debug, clap::Args)]

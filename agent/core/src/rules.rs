@@ -39,8 +39,13 @@ pub const RULES: &[RuleInfo] = &[
     },
     RuleInfo {
         id: "policy/no-privileged",
-        summary: "no privileged containers and no privilege escalation",
-        keywords: &["privileged", "privilege escalation"],
+        summary: "no privileged containers",
+        keywords: &["privileged"],
+    },
+    RuleInfo {
+        id: "policy/no-privilege-escalation",
+        summary: "containers set allowPrivilegeEscalation: false",
+        keywords: &["privilege escalation"],
     },
     RuleInfo {
         id: "policy/no-host-access",
@@ -106,6 +111,101 @@ pub const RULES: &[RuleInfo] = &[
             "kubernetes dns",
             "communicate with backend",
         ],
+    },
+    RuleInfo {
+        id: "consistency/selector",
+        summary: "every Service selects the pods of a workload",
+        keywords: &["selector"],
+    },
+    RuleInfo {
+        id: "schema/unknown-field",
+        summary: "no field the Kubernetes API does not know",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "schema/wrong-type",
+        summary: "every field has the type the Kubernetes API expects",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "schema/missing-field",
+        summary: "required fields are present",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "schema/invalid-value",
+        summary: "values are among those the API allows",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "schema/duplicate-key",
+        summary: "no key is given twice in one mapping",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "schema/unknown-kind",
+        summary: "apiVersion and kind name a type the cluster serves",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "schema/invalid",
+        summary: "the object matches its schema",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "yaml/syntax",
+        summary: "the file is valid YAML or JSON",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3002",
+        summary: "the last USER is not root (hadolint DL3002)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3006",
+        summary: "base images are tagged (hadolint DL3006)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3007",
+        summary: "base images do not use latest (hadolint DL3007)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3020",
+        summary: "COPY, not ADD, for local files (hadolint DL3020)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3025",
+        summary: "CMD and ENTRYPOINT in exec form (hadolint DL3025)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "dockerfile/no-user",
+        summary: "the final stage sets a non-root USER",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "dockerfile/secret",
+        summary: "no secrets in ENV or ARG",
+        keywords: &["secret"],
+    },
+    RuleInfo {
+        id: "helm/values-schema",
+        summary: "values.yaml matches values.schema.json",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "helm/lint",
+        summary: "helm lint finds no errors",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "helm/template",
+        summary: "the chart renders with helm template",
+        keywords: &[],
     },
 ];
 

@@ -11,6 +11,9 @@ pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {
     if !matches!(cli.output, Output::Human | Output::Json) {
         return Err(Error::usage("berth diff prints human or json output"));
     }
+    if args.live {
+        return super::diff_live::run(cli, args, root);
+    }
     let staged = load_staged(root)?;
     let record = load_record(root)?;
     let diffs = select(diff(root, &staged, &record)?, &args.paths)?;

@@ -4,7 +4,8 @@ use super::{Error, Exit};
 use crate::cli::{Cli, DraftArgs, Output};
 use berth_core::approve::load_record;
 use berth_core::diff::{Change, diff};
-use berth_core::draft::{self, Staged, offline::OfflineDrafter};
+use berth_core::draft::llm::{LlmDrafter, Overrides, Settings};
+use berth_core::draft::{self, Drafter, Staged, offline::OfflineDrafter};
 use berth_core::source::display_path;
 use berth_core::{plan, spec};
 use std::path::Path;
@@ -39,10 +40,26 @@ pub fn run(cli: &Cli, args: &DraftArgs, cwd: &Path, root: &Path) -> Result<Exit,
         return Err(Error::usage("berth draft prints human or json output"));
     }
     let (_, plan) = one_plan(args.path.as_deref(), cwd, root)?;
-    let drafter = match args.provider {
-        crate::cli::Provider::Offline => OfflineDrafter,
+    let llm = match args.provider {
+        crate::cli::Provider::Offline => {
+            if args.model.is_some() || args.base_url.is_some() {
+                return Err(Error::usage(
+                    "--model and --base-url apply to --provider openai",
+                ));
+            }
+            None
+        }
+        crate::cli::Provider::Openai => Some(llm_drafter(cli, args, root)?),
     };
-    let proposals = draft::draft_all(&plan, &draft::spec_items(&plan), &drafter)?;
+    let drafter: &dyn Drafter = match &llm {
+        Some(d) => d,
+        None => &OfflineDrafter,
+    };
+    let drafted = draft::draft_all(&plan, &draft::spec_items(&plan), drafter);
+    if llm.is_some() {
+        crate::render::llm::clear_progress();
+    }
+    let proposals = drafted?;
     let record = load_record(root)?;
     let removed = record
         .files
@@ -57,13 +74,24 @@ pub fn run(cli: &Cli, args: &DraftArgs, cwd: &Path, root: &Path) -> Result<Exit,
         removed,
     };
     draft::stage(root, &staged)?;
+    let summary = llm.as_ref().map(LlmDrafter::finish).transpose()?;
     let diffs = diff(root, &staged, &record)?;
 
-    let text = match cli.output {
-        Output::Json => {
+    let text = match (cli.output, &summary) {
+        (Output::Json, None) => {
             serde_json::to_string_pretty(&staged).map_err(|e| Error::usage(e.to_string()))? + "\n"
         }
-        _ => crate::render::diff::draft_summary(&staged, &diffs),
+        (Output::Json, Some(s)) => {
+            let mut v = serde_json::to_value(&staged).map_err(|e| Error::usage(e.to_string()))?;
+            v["llm"] = serde_json::to_value(s).map_err(|e| Error::usage(e.to_string()))?;
+            serde_json::to_string_pretty(&v).map_err(|e| Error::usage(e.to_string()))? + "\n"
+        }
+        (_, None) => crate::render::diff::draft_summary(&staged, &diffs),
+        (_, Some(s)) => {
+            crate::render::diff::draft_summary(&staged, &diffs)
+                + "\n"
+                + &crate::render::llm::run_summary(s)
+        }
     };
     crate::output::print(&text);
     let changed = diffs
@@ -76,4 +104,23 @@ pub fn run(cli: &Cli, args: &DraftArgs, cwd: &Path, root: &Path) -> Result<Exit,
         draft::STAGED_DIR
     ));
     Ok(Exit::Ok)
+}
+
+/// The LLM drafter, configured by berth.toml, then the environment, then the flags.
+fn llm_drafter(cli: &Cli, args: &DraftArgs, root: &Path) -> Result<LlmDrafter, Error> {
+    let config = berth_core::config::load(root)?;
+    let flags = Overrides {
+        model: args.model.clone(),
+        base_url: args.base_url.clone(),
+    };
+    let settings = Settings::resolve(&config.llm, &|k| std::env::var(k).ok(), &flags)?;
+    let drafter = LlmDrafter::new(root, settings, args.frozen)?.with_validator(
+        berth_core::draft::llm::default_validator(config.validate.clone()),
+        &config.validate.to_string(),
+    );
+    Ok(if cli.output == Output::Human {
+        drafter.with_progress(Box::new(crate::render::llm::progress))
+    } else {
+        drafter
+    })
 }

@@ -1,10 +1,14 @@
 //! Runs a parsed command line: finds the project, calls the core, renders what it returns.
 
+mod apply;
 mod approve;
+mod build;
 mod diff;
+mod diff_live;
 mod draft;
 mod plan;
 mod schema;
+mod validate;
 
 use crate::cli::{Cli, Command};
 use berth_core::{PlanError, SpecError};
@@ -72,8 +76,35 @@ impl From<SpecError> for Error {
     }
 }
 
+impl From<berth_core::draft::llm::LlmError> for Error {
+    fn from(e: berth_core::draft::llm::LlmError) -> Self {
+        use berth_core::draft::llm::ErrorClass;
+        let code = match e.class() {
+            ErrorClass::Usage => Exit::Usage,
+            ErrorClass::Drift => Exit::Findings,
+            ErrorClass::External => Exit::External,
+        };
+        Self {
+            inner: e.into(),
+            code,
+        }
+    }
+}
+
+impl From<berth_core::config::ConfigError> for Error {
+    fn from(e: berth_core::config::ConfigError) -> Self {
+        Self {
+            inner: e.into(),
+            code: Exit::Usage,
+        }
+    }
+}
+
 impl From<berth_core::draft::DraftError> for Error {
     fn from(e: berth_core::draft::DraftError) -> Self {
+        if let berth_core::draft::DraftError::Llm(e) = e {
+            return e.into();
+        }
         let code = if matches!(e, berth_core::draft::DraftError::Stage { .. }) {
             Exit::External
         } else {
@@ -102,6 +133,39 @@ impl From<berth_core::diff::DiffError> for Error {
 
 impl From<berth_core::approve::ApproveError> for Error {
     fn from(e: berth_core::approve::ApproveError) -> Self {
+        Self {
+            inner: e.into(),
+            code: Exit::Usage,
+        }
+    }
+}
+
+impl From<berth_core::validate::ValidateError> for Error {
+    fn from(e: berth_core::validate::ValidateError) -> Self {
+        Self {
+            inner: e.into(),
+            code: Exit::Usage,
+        }
+    }
+}
+
+impl From<berth_core::apply::ApplyError> for Error {
+    fn from(e: berth_core::apply::ApplyError) -> Self {
+        use berth_core::apply::ErrorClass;
+        let code = match e.class() {
+            ErrorClass::Usage => Exit::Usage,
+            ErrorClass::Refused => Exit::Findings,
+            ErrorClass::External => Exit::External,
+        };
+        Self {
+            inner: e.into(),
+            code,
+        }
+    }
+}
+
+impl From<berth_core::build::BuildError> for Error {
+    fn from(e: berth_core::build::BuildError) -> Self {
         Self {
             inner: e.into(),
             code: Exit::Usage,
@@ -144,7 +208,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Draft(args) => draft::run(&cli, args, &cwd, &root),
         Command::Diff(args) => diff::run(&cli, args, &root),
         Command::Approve(args) => approve::run(&cli, args, &root),
+        Command::Validate(args) => validate::run(&cli, args, &cwd, &root),
         Command::Schema(args) => schema::run(&cli, args),
+        Command::Apply(args) => apply::run(&cli, args, &root),
+        Command::Build(args) => build::run(&cli, args, &cwd, &root),
     }
 }
 

@@ -1,7 +1,10 @@
 //! Human-readable rendering of what the core returns.
 
+pub mod apply;
 pub mod diff;
+pub mod llm;
 pub mod plan;
+pub mod report;
 
 /// Lays out rows in columns padded to the widest cell; the last column is not padded.
 pub fn table(rows: &[Vec<String>], indent: &str) -> String {

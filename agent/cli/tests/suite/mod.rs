@@ -1,6 +1,11 @@
+mod apply;
+mod cluster;
 mod common;
+mod llm;
+mod outage;
 mod plan;
 mod plan_errors;
 mod review;
 mod schema;
 mod tools;
+mod validate;

@@ -2,6 +2,7 @@
 //! the drafter and spec items behind it), staged under `.berth/staged/`, never written over the
 //! tree. A `Drafter` turns one planned artifact into files; the offline drafter is the default.
 
+pub mod llm;
 pub mod offline;
 mod stage;
 
@@ -32,6 +33,9 @@ pub enum DraftError {
     /// The staged set is missing or unreadable.
     #[error("{path}: {message}")]
     Staged { path: String, message: String },
+    /// The LLM drafter failed (configuration, server, `--frozen` miss).
+    #[error(transparent)]
+    Llm(llm::LlmError),
 }
 
 /// A spec item behind an artifact, as a drafter sees it.
@@ -58,6 +62,8 @@ pub struct ProposedFile {
     pub contents: String,
     /// What a reviewer should know (an unknown stack, a guessed value).
     pub notes: Vec<String>,
+    /// Who made it, when not the drafter itself (the offline fallback of the LLM drafter).
+    pub generator: Option<String>,
 }
 
 /// Turns one planned artifact into files. Implementations: the offline templates, an LLM.
@@ -111,7 +117,7 @@ pub fn draft_all(
                 sha256: sha256_hex(file.contents.as_bytes()),
                 path: file.path,
                 artifact: artifact.id.clone(),
-                generator: drafter.id(),
+                generator: file.generator.unwrap_or_else(|| drafter.id()),
                 sources: artifact.sources.clone(),
                 notes: file.notes,
                 contents: file.contents,

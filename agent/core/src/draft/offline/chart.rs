@@ -18,6 +18,7 @@ pub fn chart(req: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError> {
         path: format!("{dir}/{name}"),
         contents,
         notes: vec![],
+        generator: None,
     };
     let values = ChartValues::of(plan);
     let version = plan

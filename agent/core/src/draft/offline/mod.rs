@@ -30,6 +30,7 @@ impl Drafter for OfflineDrafter {
                 path: a.path.clone(),
                 contents,
                 notes,
+                generator: None,
             }]
         };
         let service = || {

@@ -1,0 +1,285 @@
+//! `berth apply`, `berth diff --live` and `berth build` where no cluster is needed: refusals of
+//! files not as approved, the context guard, an unreachable server, the build commands.
+//! The tests against a real cluster are in cluster.rs.
+
+use super::common::*;
+use std::path::Path;
+use std::process::Output;
+
+/// Writes files and records them as approved, as `berth approve` would.
+pub fn approve_files(dir: &Path, files: &[(&str, &str)]) {
+    use berth_core::approve::{ApprovalRecord, ApprovedFile, load_record};
+    let mut record: ApprovalRecord = load_record(dir).unwrap();
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        record.files.insert(
+            path.to_string(),
+            ApprovedFile {
+                sha256: berth_core::draft::sha256_hex(text.as_bytes()),
+                approved_at: "2026-11-26T12:00:00Z".into(),
+                artifact: "test".into(),
+                generator: "offline".into(),
+                sources: vec![],
+            },
+        );
+    }
+    std::fs::create_dir_all(dir.join(".berth")).unwrap();
+    std::fs::write(
+        dir.join(".berth/approved.json"),
+        serde_json::to_string_pretty(&record).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Runs berth with this kubeconfig and an empty Minikube home.
+pub fn berth_with(dir: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
+    let home = dir.join(".test/.minikube");
+    std::fs::create_dir_all(&home).unwrap();
+    assert_cmd::Command::cargo_bin("berth")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("KUBECONFIG", kubeconfig)
+        .env("MINIKUBE_HOME", &home)
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .unwrap()
+}
+
+/// The transcript, with the temp folder's path replaced by `[DIR]`.
+pub fn transcript_in(dir: &Path, out: &Output) -> String {
+    transcript(out).replace(&dir.display().to_string(), "[DIR]")
+}
+
+/// A kubeconfig with one context pointing at a closed port on loopback.
+fn kubeconfig(dir: &Path, context: &str) -> std::path::PathBuf {
+    let p = dir.join("kubeconfig");
+    std::fs::write(
+        &p,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: {context}\n  context:\n    cluster: c\n    user: u\ncurrent-context: {context}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+pub const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  MODE: demo\n";
+
+#[test]
+fn a_file_edited_after_approval_is_refused_and_nothing_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    approve_files(
+        dir.path(),
+        &[
+            ("manifests/k8s/settings.yaml", CONFIGMAP),
+            ("manifests/k8s/other.yaml", CONFIGMAP),
+        ],
+    );
+    std::fs::write(
+        dir.path().join("manifests/k8s/settings.yaml"),
+        CONFIGMAP.replace("demo", "prod"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("manifests/k8s/extra.yaml"), CONFIGMAP).unwrap();
+    // The context is not even looked at: the kubeconfig names a non-local one.
+    let kc = kubeconfig(dir.path(), "prod");
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    insta::assert_snapshot!(transcript(&out));
+    let out = berth_with(dir.path(), &kc, &["diff", "--live"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+}
+
+#[test]
+fn the_context_guard_names_the_context_it_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    approve_files(dir.path(), &[("manifests/k8s/settings.yaml", CONFIGMAP)]);
+    let kc = kubeconfig(dir.path(), "prod-eu");
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    insta::assert_snapshot!(transcript_in(dir.path(), &out));
+    let out = berth_with(dir.path(), &kc, &["diff", "--live"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let out = berth_with(dir.path(), &kc, &["apply", "--context", "nope"]);
+    insta::assert_snapshot!("unknown_context", transcript(&out));
+}
+
+#[test]
+fn an_allowed_context_that_does_not_answer_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    approve_files(dir.path(), &[("manifests/k8s/settings.yaml", CONFIGMAP)]);
+    let kc = kubeconfig(dir.path(), "prod-eu");
+    let out = berth_with(dir.path(), &kc, &["apply", "--allow-context", "prod-eu"]);
+    insta::assert_snapshot!(transcript(&out));
+}
+
+#[test]
+fn a_minikube_profile_makes_a_context_local() {
+    let dir = tempfile::tempdir().unwrap();
+    approve_files(dir.path(), &[("manifests/k8s/settings.yaml", CONFIGMAP)]);
+    let kc = kubeconfig(dir.path(), "dev");
+    let profile = dir.path().join(".test/.minikube/profiles/dev");
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::write(profile.join("config.json"), "{}").unwrap();
+    // Past the guard, so it fails only for want of a server.
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    assert_eq!(out.status.code(), Some(3), "{}", transcript(&out));
+}
+
+#[test]
+fn nothing_approved_is_bad_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), "minikube");
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    insta::assert_snapshot!(transcript(&out), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: nothing to apply: no approved Kubernetes manifest (run `berth draft` and `berth approve`)
+    ");
+    let out = berth_with(dir.path(), &kc, &["apply", "--timeout", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A temp copy of the sample app: its spec and services, without dependencies or build output.
+pub fn sample_app() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo();
+    copy_dir(&root.join("specs/todo"), &dir.path().join("specs/todo"));
+    for svc in ["backend", "frontend"] {
+        copy_filtered(
+            &root.join("services").join(svc),
+            &dir.path().join("services").join(svc),
+        );
+    }
+    dir
+}
+
+fn copy_filtered(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if ["node_modules", "target", "dist"]
+            .iter()
+            .any(|s| name == *s)
+        {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_filtered(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn build_prints_the_commands_for_minikube_and_docker() {
+    let dir = sample_app();
+    let kc = kubeconfig(dir.path(), "minikube");
+    // The tags are hashes of the sample app's sources, which change with them.
+    let tags = |o: &Output| {
+        regex::Regex::new(r":[0-9a-f]{12}\b")
+            .unwrap()
+            .replace_all(&transcript(o), ":[TAG]")
+            .into_owned()
+    };
+    let out = berth_with(dir.path(), &kc, &["build", "--print"]);
+    insta::assert_snapshot!("minikube", tags(&out));
+    let out = berth_with(
+        dir.path(),
+        &kc,
+        &["build", "--print", "--builder", "minikube-docker-env"],
+    );
+    insta::assert_snapshot!("docker_env", tags(&out));
+    let kc = kubeconfig(dir.path(), "kind-dev");
+    let out = berth_with(dir.path(), &kc, &["build", "--print"]);
+    insta::assert_snapshot!("docker", tags(&out));
+    // The tag follows the content.
+    let main = dir.path().join("services/backend/src/main.rs");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, text + "\n// changed\n").unwrap();
+    let again = berth_with(dir.path(), &kc, &["build", "--print"]);
+    assert_ne!(out.stdout, again.stdout);
+}
+
+/// A project with one Go service whose Dockerfile builds FROM scratch (no registry needed).
+fn scratch_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "specs/hello/spec.md",
+            "# Feature Specification: Hello\n\n## Requirements\n\n- **FR-001**: System MUST say hello.\n",
+        ),
+        (
+            "services/hello/go.mod",
+            "module example.com/hello\n\ngo 1.22\n",
+        ),
+        (
+            "services/hello/main.go",
+            "package main\n\nimport \"net/http\"\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n",
+        ),
+        (
+            "services/hello/Dockerfile",
+            "FROM scratch\nCOPY go.mod main.go /hello/\n",
+        ),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+fn docker_daemon() -> bool {
+    let up = std::process::Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !up {
+        assert!(
+            std::env::var("BERTH_REQUIRE_DOCKER").as_deref() != Ok("1"),
+            "BERTH_REQUIRE_DOCKER=1 but no Docker daemon answers"
+        );
+        eprintln!("skipped: no Docker daemon answers `docker info`");
+    }
+    up
+}
+
+#[test]
+fn docker_build_builds_a_from_scratch_image_and_records_its_tag() {
+    if !docker_daemon() {
+        return;
+    }
+    let dir = scratch_project();
+    let kc = kubeconfig(dir.path(), "kind-dev");
+    let out = berth_with(dir.path(), &kc, &["build", "--builder", "docker"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let image = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(3)
+        .unwrap()
+        .to_string();
+    assert!(image.starts_with("hello-hello:"), "{stdout}");
+    let inspect = std::process::Command::new("docker")
+        .args(["image", "inspect", &image])
+        .output()
+        .unwrap();
+    assert!(inspect.status.success(), "{}", transcript(&inspect));
+    let record = std::fs::read_to_string(dir.path().join(".berth/images.json")).unwrap();
+    assert!(
+        record.contains(&format!("\"hello-hello\": \"{image}\"")),
+        "{record}"
+    );
+    let _ = std::process::Command::new("docker")
+        .args(["image", "rm", &image])
+        .output();
+}

@@ -1,0 +1,435 @@
+//! `berth apply` and `berth diff --live` against a REAL Kubernetes control plane (etcd,
+//! kube-apiserver, controller-manager, scheduler and kwok, started by tests/testenv/k8s-up.sh).
+//! `tests/run --only cluster` starts it and sets BERTH_TEST_KUBECONFIG and
+//! BERTH_REQUIRE_CLUSTER=1; under plain `cargo test` these tests skip with a message. They run
+//! one at a time (one of them stops the API server), each in its own namespace.
+
+use super::apply::{approve_files, berth_with, sample_app};
+use super::common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+pub(super) static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The test cluster's kubeconfig, or None (skip) when none was started.
+pub(super) fn cluster() -> Option<PathBuf> {
+    match std::env::var_os("BERTH_TEST_KUBECONFIG") {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            assert!(
+                std::env::var("BERTH_REQUIRE_CLUSTER").as_deref() != Ok("1"),
+                "BERTH_REQUIRE_CLUSTER=1 but BERTH_TEST_KUBECONFIG is not set: run `tests/run --only cluster`"
+            );
+            eprintln!(
+                "skipped: no test cluster (set BERTH_TEST_KUBECONFIG, or run `tests/run --only cluster`)"
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn kubectl(kc: &Path, args: &[&str]) -> Output {
+    Command::new("kubectl")
+        .args(args)
+        .env("KUBECONFIG", kc)
+        .output()
+        .expect("kubectl is not on PATH (tests/run puts it there)")
+}
+
+/// Deletes the namespace if an earlier run left it.
+pub(super) fn fresh_namespace(kc: &Path, ns: &str) {
+    let out = kubectl(
+        kc,
+        &[
+            "delete",
+            "namespace",
+            ns,
+            "--ignore-not-found",
+            "--wait=true",
+            "--timeout=90s",
+        ],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+}
+
+/// Times, ports, generated names and uids vary from run to run.
+pub(super) fn stable(text: &str) -> String {
+    let rules = [
+        (r"https://127\.0\.0\.1:\d+", "https://127.0.0.1:[PORT]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]"),
+        (r"NodePort \d+", "NodePort [PORT]"),
+        (r"-[a-z0-9]{8,10}-[a-z0-9]{5}\b", "-[RS]-[POD]"),
+        (r"(replicaset/[a-z0-9.-]+?)-[a-z0-9]{8,10}\b", "$1-[RS]"),
+    ];
+    let mut t = text.to_string();
+    for (re, to) in rules {
+        t = regex::Regex::new(re)
+            .unwrap()
+            .replace_all(&t, to)
+            .into_owned();
+    }
+    t
+}
+
+/// A small app: Namespace, ConfigMap, Service and Deployment, labelled part-of `ns`.
+pub(super) fn app(ns: &str, cpu: &str, replicas: u32) -> Vec<(String, String)> {
+    let labels = format!("    app.kubernetes.io/part-of: {ns}\n");
+    vec![
+        (
+            "manifests/k8s/namespace.yaml".into(),
+            format!(
+                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels:\n{labels}"
+            ),
+        ),
+        (
+            "manifests/k8s/web-config.yaml".into(),
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n  namespace: {ns}\n  labels:\n{labels}data:\n  GREETING: hello\n"
+            ),
+        ),
+        (
+            "manifests/k8s/web-service.yaml".into(),
+            format!(
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: {ns}\n  labels:\n{labels}spec:\n  selector: {{app: web}}\n  ports:\n  - port: 80\n    targetPort: 8080\n"
+            ),
+        ),
+        (
+            "manifests/k8s/web-deployment.yaml".into(),
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\n  labels:\n{labels}spec:\n  replicas: {replicas}\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n      - name: web\n        image: web:1.0.0\n        resources:\n          requests: {{cpu: \"{cpu}\", memory: 16Mi}}\n          limits: {{cpu: \"{cpu}\", memory: 16Mi}}\n"
+            ),
+        ),
+    ]
+}
+
+pub(super) fn approve(dir: &Path, files: &[(String, String)]) {
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    approve_files(dir, &refs);
+}
+
+pub(super) fn ok(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(out));
+    stable(&transcript(out))
+}
+
+#[test]
+fn the_sample_app_is_approved_applied_and_rolled_out() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "todo");
+    let dir = sample_app();
+    let out = berth(dir.path(), &["draft"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let out = berth(dir.path(), &["approve", "--yes"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    insta::assert_snapshot!(
+        "sample_diff_live_before",
+        ok(&berth_with(dir.path(), &kc, &["diff", "--live", "--stat"]))
+    );
+    insta::assert_snapshot!(
+        "sample_apply",
+        ok(&berth_with(dir.path(), &kc, &["apply", "--timeout", "90s"]))
+    );
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "todo",
+            "get",
+            "deployments",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas} {end}",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "backend=1 frontend=1 "
+    );
+    // Applying the same again changes nothing, and the live diff is empty.
+    let again = ok(&berth_with(dir.path(), &kc, &["apply"]));
+    assert!(
+        !again.contains("created") && !again.contains("configured"),
+        "{again}"
+    );
+    let out = berth_with(dir.path(), &kc, &["diff", "--live", "--exit-code"]);
+    insta::assert_snapshot!("sample_diff_live_after", ok(&out));
+}
+
+#[test]
+fn diff_live_shows_only_what_would_change() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "berth-diff");
+    let dir = tempfile::tempdir().unwrap();
+    approve(dir.path(), &app("berth-diff", "10m", 1));
+    ok(&berth_with(dir.path(), &kc, &["apply"]));
+    let mut files = app("berth-diff", "10m", 2);
+    files[1].1 = files[1].1.replace("hello", "bonjour");
+    approve(dir.path(), &files);
+    let out = berth_with(dir.path(), &kc, &["diff", "--live", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    insta::assert_snapshot!(stable(&transcript(&out)));
+    let out = berth_with(dir.path(), &kc, &["apply", "--dry-run"]);
+    insta::assert_snapshot!("dry_run", ok(&out));
+    // The dry run changed nothing.
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-diff",
+            "get",
+            "configmap",
+            "web-config",
+            "-o",
+            "jsonpath={.data.GREETING}",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello");
+}
+
+#[test]
+fn prune_deletes_only_what_left_the_approved_set() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "berth-prune");
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = app("berth-prune", "10m", 1);
+    files.push((
+        "manifests/k8s/old.yaml".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: old\n  namespace: berth-prune\n  labels:\n    app.kubernetes.io/part-of: berth-prune\ndata: {a: b}\n".into(),
+    ));
+    approve(dir.path(), &files);
+    ok(&berth_with(dir.path(), &kc, &["apply"]));
+    // Someone else's object in the same namespace, and one with only part of berth's labels.
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-prune",
+            "create",
+            "configmap",
+            "theirs",
+            "--from-literal=a=b",
+        ],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-prune",
+            "create",
+            "configmap",
+            "lookalike",
+            "--from-literal=a=b",
+        ],
+    );
+    assert!(out.status.success());
+    kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-prune",
+            "label",
+            "configmap",
+            "lookalike",
+            "berth.dev/inventory=other-app",
+            "app.kubernetes.io/managed-by=berth",
+        ],
+    );
+    // old.yaml leaves the approved set.
+    std::fs::remove_file(dir.path().join("manifests/k8s/old.yaml")).unwrap();
+    let record = std::fs::read_to_string(dir.path().join(".berth/approved.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&record).unwrap();
+    v["files"]
+        .as_object_mut()
+        .unwrap()
+        .remove("manifests/k8s/old.yaml");
+    std::fs::write(dir.path().join(".berth/approved.json"), v.to_string()).unwrap();
+    // Without --prune it stays; a dry run says what would go; --prune removes it.
+    ok(&berth_with(dir.path(), &kc, &["apply"]));
+    let dry = ok(&berth_with(
+        dir.path(),
+        &kc,
+        &["apply", "--prune", "--dry-run"],
+    ));
+    assert!(
+        dry.contains("would prune 1 object the approved set"),
+        "{dry}"
+    );
+    insta::assert_snapshot!(ok(&berth_with(dir.path(), &kc, &["apply", "--prune"])));
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-prune",
+            "get",
+            "configmaps",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name} {end}",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "kube-root-ca.crt lookalike theirs web-config "
+    );
+}
+
+#[test]
+fn a_field_owned_by_kubectl_is_reported_then_taken_with_force_conflicts() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "berth-conflict");
+    let dir = tempfile::tempdir().unwrap();
+    let files = app("berth-conflict", "10m", 1);
+    approve(dir.path(), &files);
+    // kubectl's client-side apply created the ConfigMap first, with another value.
+    let theirs = dir.path().join("theirs.yaml");
+    std::fs::write(&theirs, files[1].1.replace("hello", "hi from kubectl")).unwrap();
+    kubectl(
+        &kc,
+        &[
+            "apply",
+            "-f",
+            &dir.path()
+                .join("manifests/k8s/namespace.yaml")
+                .to_string_lossy(),
+        ],
+    );
+    let out = kubectl(&kc, &["apply", "-f", &theirs.to_string_lossy()]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    insta::assert_snapshot!("refused", stable(&transcript(&out)));
+    // Nothing was changed by the refused apply: the Deployment does not exist.
+    let out = kubectl(&kc, &["-n", "berth-conflict", "get", "deployment", "web"]);
+    assert!(!out.status.success());
+    insta::assert_snapshot!(
+        "forced",
+        ok(&berth_with(
+            dir.path(),
+            &kc,
+            &["apply", "--force-conflicts"]
+        ))
+    );
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-conflict",
+            "get",
+            "configmap",
+            "web-config",
+            "-o",
+            "jsonpath={.data.GREETING}",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello");
+}
+
+#[test]
+fn a_failed_rollout_shows_why_and_rolls_back_to_the_last_good_set() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "berth-rollback");
+    let dir = tempfile::tempdir().unwrap();
+    approve(dir.path(), &app("berth-rollback", "10m", 2));
+    ok(&berth_with(dir.path(), &kc, &["apply"]));
+    // 64 CPUs: the fake node has 32, so the new pods are never scheduled.
+    approve(dir.path(), &app("berth-rollback", "64", 2));
+    let out = berth_with(
+        dir.path(),
+        &kc,
+        &["apply", "--timeout", "6s", "--no-rollback"],
+    );
+    let text = stable(&transcript(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "deployment.apps/web -n berth-rollback  FAILED  not rolled out before the deadline"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "PodScheduled is False: Unschedulable (0/1 nodes are available: 1 Insufficient cpu."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("Warning")
+            && l.contains("FailedScheduling")
+            && l.contains("pod/web-[RS]-[POD]")),
+        "{text}"
+    );
+    assert!(
+        text.contains("not rolled back (--no-rollback): the objects stay as applied"),
+        "{text}"
+    );
+    let out = berth_with(dir.path(), &kc, &["apply", "--timeout", "6s"]);
+    let text = stable(&transcript(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let tail = &text[text.find("rolled back to").expect(&text)..];
+    insta::assert_snapshot!(tail);
+    // The cluster runs the good set again.
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-rollback",
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].resources.requests.cpu} {.status.readyReplicas}",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "10m 2");
+}
+
+#[test]
+fn apply_prints_json_lines_and_uses_the_images_berth_build_made() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "berth-json");
+    let dir = tempfile::tempdir().unwrap();
+    approve(dir.path(), &app("berth-json", "10m", 1));
+    // What `berth build` records after building `web` (the manifest says web:1.0.0).
+    std::fs::write(
+        dir.path().join(".berth/images.json"),
+        r#"{"images": {"web": "web:0123456789ab"}}"#,
+    )
+    .unwrap();
+    let out = berth_with(dir.path(), &kc, &["apply", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["event"], "target");
+    let applied = lines.iter().filter(|l| l["event"] == "applied").count();
+    assert_eq!(applied, 4);
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "result");
+    assert_eq!(last["rollouts"][0]["rollout"]["state"], "ready");
+    assert_eq!(last["images"][0]["to"], "web:0123456789ab");
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-json",
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].imagePullPolicy}",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "web:0123456789ab IfNotPresent"
+    );
+}

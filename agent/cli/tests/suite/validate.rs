@@ -1,0 +1,542 @@
+//! `berth validate`: each fault class breaks one line of a clean fixture and must be flagged
+//! with the right rule at the right line; the clean fixture must pass.
+
+use super::common::*;
+use serde_json::Value;
+use std::path::Path;
+
+const APP: &str = "manifests/app.yaml";
+const DOCKERFILE: &str = "services/web/Dockerfile";
+
+struct Case {
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    rule: &'static str,
+    /// The line the finding must point at; None: the first line of `to`.
+    line: Option<usize>,
+    /// The file the finding is in, when not `file`.
+    in_file: Option<&'static str>,
+}
+
+const fn case(
+    name: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    rule: &'static str,
+) -> Case {
+    Case {
+        name,
+        file,
+        from,
+        to,
+        rule,
+        line: None,
+        in_file: None,
+    }
+}
+
+const RESOURCES: &str = "          resources:\n            requests:\n              cpu: 100m\n              memory: 64Mi\n            limits:\n              cpu: 500m\n              memory: 256Mi\n";
+const READINESS: &str = "          readinessProbe:\n            httpGet:\n              path: /readyz\n              port: http\n";
+
+fn cases() -> Vec<Case> {
+    vec![
+        case(
+            "typo field",
+            APP,
+            "imagePullPolicy: IfNotPresent",
+            "imagePulPolicy: IfNotPresent",
+            "schema/unknown-field",
+        ),
+        case(
+            "replicas as a word",
+            APP,
+            "replicas: 2",
+            "replicas: \"three\"",
+            "schema/wrong-type",
+        ),
+        case(
+            "string containerPort",
+            APP,
+            "containerPort: 8080",
+            "containerPort: \"8080\"",
+            "schema/wrong-type",
+        ),
+        case(
+            "number in ConfigMap data",
+            APP,
+            "WORKERS: \"4\"",
+            "WORKERS: 4",
+            "schema/wrong-type",
+        ),
+        Case {
+            line: Some(28),
+            ..case(
+                "container without a name",
+                APP,
+                "- name: web\n          image: shop/web:1.4.2",
+                "- image: shop/web:1.4.2",
+                "schema/missing-field",
+            )
+        },
+        Case {
+            line: Some(45),
+            ..case(
+                "httpGet without a port",
+                APP,
+                "              path: /healthz\n              port: http\n",
+                "              path: /healthz\n",
+                "schema/missing-field",
+            )
+        },
+        Case {
+            line: Some(2),
+            ..case(
+                "unknown kind",
+                APP,
+                "kind: Namespace",
+                "kind: Namespaces",
+                "schema/unknown-kind",
+            )
+        },
+        Case {
+            line: Some(16),
+            ..case(
+                "duplicate key",
+                APP,
+                "  replicas: 2\n",
+                "  replicas: 2\n  replicas: 3\n",
+                "schema/duplicate-key",
+            )
+        },
+        Case {
+            line: Some(19),
+            ..case(
+                "YAML syntax",
+                APP,
+                "    matchLabels:\n      app.kubernetes.io/name: web\n  template",
+                "    matchLabels: [\n      app.kubernetes.io/name: web\n  template",
+                "yaml/syntax",
+            )
+        },
+        Case {
+            line: Some(28),
+            ..case(
+                "no requests or limits",
+                APP,
+                RESOURCES,
+                "",
+                "policy/resources",
+            )
+        },
+        Case {
+            line: Some(28),
+            ..case("no readiness probe", APP, READINESS, "", "policy/probes")
+        },
+        Case {
+            line: Some(27),
+            ..case(
+                "may run as root",
+                APP,
+                "        runAsNonRoot: true\n",
+                "",
+                "policy/run-as-non-root",
+            )
+        },
+        case(
+            "privileged",
+            APP,
+            "            readOnlyRootFilesystem: true\n",
+            "            privileged: true\n            readOnlyRootFilesystem: true\n",
+            "policy/no-privileged",
+        ),
+        case(
+            "privilege escalation",
+            APP,
+            "allowPrivilegeEscalation: false",
+            "allowPrivilegeEscalation: true",
+            "policy/no-privilege-escalation",
+        ),
+        case(
+            "hostPath volume",
+            APP,
+            "          emptyDir: {}",
+            "          hostPath:\n            path: /var/run",
+            "policy/no-host-access",
+        ),
+        case(
+            "hostNetwork",
+            APP,
+            "      containers:",
+            "      hostNetwork: true\n      containers:",
+            "policy/no-host-access",
+        ),
+        case(
+            "latest image",
+            APP,
+            "image: shop/web:1.4.2",
+            "image: shop/web:latest",
+            "policy/image-tag",
+        ),
+        case(
+            "untagged image",
+            APP,
+            "image: shop/web:1.4.2",
+            "image: shop/web",
+            "policy/image-tag",
+        ),
+        case(
+            "targetPort the pods do not have",
+            APP,
+            "targetPort: http",
+            "targetPort: 9090",
+            "consistency/ports",
+        ),
+        Case {
+            line: Some(47),
+            ..case(
+                "probe on a port name that does not exist",
+                APP,
+                "              path: /healthz\n              port: http",
+                "              path: /healthz\n              port: metrics",
+                "consistency/ports",
+            )
+        },
+        case(
+            "selector that matches nothing",
+            APP,
+            "  selector:\n    app.kubernetes.io/name: web\n  ports",
+            "  selector:\n    app.kubernetes.io/name: api\n  ports",
+            "consistency/selector",
+        ),
+        case(
+            "backend URL naming no Service",
+            APP,
+            "http://web.shop.svc.cluster.local:80",
+            "http://api.shop.svc.cluster.local:80",
+            "consistency/service-discovery",
+        ),
+        case(
+            "backend URL with the container's port",
+            APP,
+            "http://web.shop.svc.cluster.local:80",
+            "http://web.shop.svc.cluster.local:8080",
+            "consistency/service-discovery",
+        ),
+        Case {
+            line: Some(33),
+            in_file: Some(APP),
+            ..case(
+                "EXPOSE differs from containerPort",
+                DOCKERFILE,
+                "EXPOSE 8080",
+                "EXPOSE 3000",
+                "consistency/ports",
+            )
+        },
+        case(
+            "untagged base image",
+            DOCKERFILE,
+            "FROM node:22-alpine AS build",
+            "FROM node AS build",
+            "DL3006",
+        ),
+        case(
+            "latest base image",
+            DOCKERFILE,
+            "FROM node:22-alpine\nWORKDIR /app\nENV",
+            "FROM node:latest\nWORKDIR /app\nENV",
+            "DL3007",
+        ),
+        Case {
+            line: Some(15),
+            ..case(
+                "last USER root",
+                DOCKERFILE,
+                "USER 1000:1000\n",
+                "USER 1000:1000\nUSER root\n",
+                "DL3002",
+            )
+        },
+        case(
+            "shell-form CMD",
+            DOCKERFILE,
+            "CMD [\"node\", \"server.mjs\"]",
+            "CMD node server.mjs",
+            "DL3025",
+        ),
+        case(
+            "ADD for local files",
+            DOCKERFILE,
+            "COPY . .",
+            "ADD . .",
+            "DL3020",
+        ),
+        Case {
+            line: Some(9),
+            ..case(
+                "no USER",
+                DOCKERFILE,
+                "USER 1000:1000\n",
+                "",
+                "dockerfile/no-user",
+            )
+        },
+        case(
+            "secret in ENV",
+            DOCKERFILE,
+            "ENV NODE_ENV=production",
+            "ENV NODE_ENV=production DB_PASSWORD=hunter2",
+            "dockerfile/secret",
+        ),
+        Case {
+            line: Some(11),
+            ..case(
+                "secret in ARG",
+                DOCKERFILE,
+                "WORKDIR /app\nENV",
+                "WORKDIR /app\nARG NPM_TOKEN=npm_abc123\nENV",
+                "dockerfile/secret",
+            )
+        },
+    ]
+}
+
+fn findings(dir: &Path) -> (Option<i32>, Vec<Value>) {
+    let out = berth(dir, &["validate", ".", "-o", "json"]);
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", transcript(&out)));
+    (
+        out.status.code(),
+        report["findings"].as_array().unwrap().clone(),
+    )
+}
+
+#[test]
+fn the_clean_fixture_passes() {
+    let dir = fixture("validate");
+    let out = berth(dir.path(), &["validate", "."]);
+    insta::assert_snapshot!(transcript(&out), @r"
+    exit: 0
+    --- stdout
+    0 errors, 0 warnings in 2 files (4 Kubernetes objects)
+    --- stderr
+    ");
+}
+
+#[test]
+fn each_fault_class_is_flagged_with_its_rule_and_line() {
+    let mut failures = Vec::new();
+    for c in cases() {
+        let dir = fixture("validate");
+        let path = dir.path().join(c.file);
+        let clean = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            clean.contains(c.from),
+            "{}: the fixture has no {:?}",
+            c.name,
+            c.from
+        );
+        let broken = clean.replacen(c.from, c.to, 1);
+        std::fs::write(&path, &broken).unwrap();
+        let want_line = c.line.unwrap_or_else(|| {
+            let at = broken.find(c.to).unwrap();
+            broken[..at].matches('\n').count() + 1
+        });
+        let (code, found) = findings(dir.path());
+        let file = c.in_file.unwrap_or(c.file);
+        let hit = found
+            .iter()
+            .any(|f| f["rule"] == c.rule && f["file"] == file && f["line"] == want_line);
+        if code != Some(1) || !hit {
+            let got: Vec<String> = found
+                .iter()
+                .map(|f| format!("{} {}:{}", f["rule"], f["file"], f["line"]))
+                .collect();
+            failures.push(format!(
+                "{}: want {} at {file}:{want_line} and exit 1; got exit {code:?}, {got:?}",
+                c.name, c.rule
+            ));
+        }
+        // Only the broken line's own rule (or its direct consequences) may fire: the fixed file passes.
+        std::fs::write(&path, &clean).unwrap();
+        let (code, found) = findings(dir.path());
+        if code != Some(0) || !found.is_empty() {
+            failures.push(format!(
+                "{}: the fixed file should pass, got {found:?}",
+                c.name
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn hadolint_ignore_comments_are_honoured() {
+    let dir = fixture("validate");
+    let path = dir.path().join(DOCKERFILE);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "CMD [\"node\", \"server.mjs\"]",
+        "# hadolint ignore=DL3025\nCMD node server.mjs",
+    );
+    std::fs::write(&path, text).unwrap();
+    assert_eq!(findings(dir.path()), (Some(0), vec![]));
+}
+
+#[test]
+fn human_output_names_file_line_object_path_and_hint() {
+    let dir = fixture("validate");
+    let path = dir.path().join(APP);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "imagePullPolicy: IfNotPresent",
+        "imagePulPolicy: IfNotPresent",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = berth(dir.path(), &["validate", "manifests"]);
+    insta::assert_snapshot!(transcript(&out));
+}
+
+#[test]
+fn rules_can_be_turned_down_or_off_in_berth_toml() {
+    let dir = fixture("validate");
+    let path = dir.path().join(APP);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("image: shop/web:1.4.2", "image: shop/web:latest")
+        .replace(READINESS, "");
+    std::fs::write(&path, text).unwrap();
+    std::fs::write(dir.path().join("berth.toml"), "[validate.rules]\n\"policy/image-tag\" = \"warning\"\npolicy = \"error\"\n\"policy/probes\" = \"off\"\n").unwrap();
+    let (code, found) = findings(dir.path());
+    assert_eq!(code, Some(0), "{found:?}");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0]["rule"].as_str(), found[0]["severity"].as_str()),
+        (Some("policy/image-tag"), Some("warning"))
+    );
+}
+
+#[test]
+fn stdin_and_unreadable_input() {
+    let dir = fixture("validate");
+    let out = assert_cmd::Command::cargo_bin("berth")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["validate", "-", "-o", "json"])
+        .write_stdin("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: 1}\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["findings"][0]["file"], "<stdin>");
+    assert_eq!(report["findings"][0]["line"], 4);
+
+    let missing = berth(dir.path(), &["validate", "nope.yaml"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).starts_with("error: nope.yaml: cannot read"),
+        "{}",
+        transcript(&missing)
+    );
+    let version = berth(
+        dir.path(),
+        &["validate", ".", "--kubernetes-version", "1.20"],
+    );
+    assert_eq!(version.status.code(), Some(2));
+    insta::assert_snapshot!(String::from_utf8_lossy(&version.stderr), @"error: no schemas for Kubernetes 1.20: berth embeds 1.36");
+}
+
+#[test]
+fn custom_resources_validate_with_schema_dir() {
+    let dir = fixture("validate");
+    std::fs::write(
+        dir.path().join("manifests/widget.yaml"),
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n",
+    )
+    .unwrap();
+    let (code, found) = findings(dir.path());
+    assert_eq!(code, Some(1));
+    assert_eq!(found[0]["rule"], "schema/unknown-kind");
+    let schemas = dir.path().join("crds");
+    std::fs::create_dir_all(&schemas).unwrap();
+    std::fs::write(
+        schemas.join("widget-example-v1.json"),
+        r#"{"type": "object", "properties": {"apiVersion": {}, "kind": {}, "metadata": {}, "spec": {"type": "object", "properties": {"size": {"type": "integer"}}, "additionalProperties": false}}, "additionalProperties": false}"#,
+    )
+    .unwrap();
+    let out = berth(
+        dir.path(),
+        &[
+            "validate",
+            "manifests",
+            "--schema-dir",
+            "crds",
+            "-o",
+            "json",
+        ],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["schema/wrong-type"], "{report}");
+    assert_eq!(report["findings"][0]["line"], 4);
+}
+
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let dir = fixture("validate");
+    let path = dir.path().join(APP);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("replicas: 2", "replicas: \"three\"")
+        .replace("image: shop/web:1.4.2", "image: shop/web");
+    std::fs::write(&path, text).unwrap();
+    let out = berth(dir.path(), &["validate", ".", "--output", "sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The published schema's `language` pattern has a stray `]` that ECMAScript regexes read as
+    // a literal and Rust's reject; escape it so the schema compiles (berth never sets language).
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/sarif/sarif-2.1.0-rtm.5.json"))
+        .unwrap();
+    let schema: Value =
+        serde_json::from_str(&text.replace("[a-zA-Z]{2}]?$", "[a-zA-Z]{2}\\\\]?$")).unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert!(results.iter().any(|r| r["ruleId"] == "schema/wrong-type"
+        && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 15));
+}
+
+/// The drafts berth writes must pass berth's own validation.
+#[test]
+fn the_offline_drafts_pass_validation() {
+    let dir = fixture("polyglot");
+    assert!(berth(dir.path(), &["draft"]).status.success());
+    let out = berth(dir.path(), &["validate", "-o", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    // The one exception is by design: an unknown stack's placeholder Dockerfile must be filled in.
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(
+        (findings[0]["file"].as_str(), findings[0]["rule"].as_str()),
+        (
+            Some("services/legacy/Dockerfile"),
+            Some("dockerfile/no-user")
+        )
+    );
+    // The namespace, six Deployments, six Services and the web frontend's ConfigMap at least.
+    assert!(report["objects"].as_u64().unwrap() >= 14, "{report}");
+}

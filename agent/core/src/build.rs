@@ -1,0 +1,287 @@
+//! Build stage: the plan's services in; for each one with a Dockerfile, its image name with a
+//! tag derived from the content of its build context (what `.dockerignore` keeps, plus the
+//! Dockerfile), and the exact commands that build it into Minikube (`minikube image build`, or
+//! the daemon of `minikube docker-env`) or a plain Docker daemon. The CLI runs them; the images
+//! built are recorded in `.berth/images.json`, which `apply` uses for the containers' images.
+
+use crate::draft::sha256_hex;
+use crate::fsutil::write_atomic;
+use crate::plan::Plan;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const RECORD: &str = ".berth/images.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The build context could not be read.
+    #[error("{path}: cannot read the build context: {message}")]
+    Context { path: String, message: String },
+    /// `.berth/images.json` is unreadable or could not be written.
+    #[error("{RECORD}: {message}")]
+    Record { message: String },
+    /// No service has a Dockerfile.
+    #[error(
+        "nothing to build: no service under services/ has a Dockerfile (run `berth draft` and `berth approve`)"
+    )]
+    Nothing,
+}
+
+/// One image to build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageBuild {
+    pub service: String,
+    /// The build context, relative to the project root.
+    pub context: String,
+    pub repository: String,
+    pub tag: String,
+}
+
+impl ImageBuild {
+    pub fn image(&self) -> String {
+        format!("{}:{}", self.repository, self.tag)
+    }
+}
+
+/// Where images go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Builder {
+    /// `minikube image build` into the profile's container runtime.
+    Minikube { profile: String },
+    /// `docker build` against the profile's Docker daemon (`minikube docker-env`).
+    MinikubeDockerEnv { profile: String },
+    /// `docker build` against the local daemon.
+    Docker,
+}
+
+/// A command to run, as argv, with the shell line to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub service: String,
+    pub image: String,
+    pub argv: Vec<String>,
+    /// For docker-env: the command whose `KEY=value` lines set the environment first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env_from: Option<Vec<String>>,
+    /// The whole thing as one shell line.
+    pub shell: String,
+}
+
+fn profile_args(profile: &str) -> Vec<String> {
+    vec!["-p".into(), profile.into()]
+}
+
+/// The commands that build each image with this builder.
+pub fn steps(builder: &Builder, builds: &[ImageBuild]) -> Vec<Step> {
+    builds
+        .iter()
+        .map(|b| {
+            let image = b.image();
+            let (argv, env_from) = match builder {
+                Builder::Minikube { profile } => {
+                    let mut argv = vec!["minikube".to_string()];
+                    argv.extend(profile_args(profile));
+                    argv.extend(["image", "build", "-t", &image, &b.context].map(String::from));
+                    (argv, None)
+                }
+                Builder::MinikubeDockerEnv { profile } => {
+                    let mut env = vec!["minikube".to_string()];
+                    env.extend(profile_args(profile));
+                    env.extend(["docker-env", "--shell", "none"].map(String::from));
+                    let argv = ["docker", "build", "-t", &image, &b.context].map(String::from);
+                    (argv.to_vec(), Some(env))
+                }
+                Builder::Docker => {
+                    let argv = ["docker", "build", "-t", &image, &b.context].map(String::from);
+                    (argv.to_vec(), None)
+                }
+            };
+            let shell = match (&env_from, builder) {
+                (Some(_), Builder::MinikubeDockerEnv { profile }) => format!(
+                    "eval \"$(minikube -p {profile} docker-env)\" && {}",
+                    argv.join(" ")
+                ),
+                _ => argv.join(" "),
+            };
+            Step {
+                service: b.service.clone(),
+                image,
+                argv,
+                env_from,
+                shell,
+            }
+        })
+        .collect()
+}
+
+/// `.dockerignore` patterns as a glob set (negations are not honoured: more files hashed only
+/// means the tag changes more often, never that a change is missed).
+fn ignored(context: &Path) -> globset::GlobSet {
+    let mut set = globset::GlobSetBuilder::new();
+    let text = std::fs::read_to_string(context.join(".dockerignore")).unwrap_or_default();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+            continue;
+        }
+        let p = line.trim_start_matches("./").trim_matches('/');
+        for pat in [p.to_string(), format!("{p}/**")] {
+            if let Ok(g) = globset::GlobBuilder::new(&pat)
+                .literal_separator(true)
+                .build()
+            {
+                set.add(g);
+            }
+        }
+    }
+    set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// The tag for a build context: sha256 over each kept file's path and bytes, and the Dockerfile.
+pub fn content_tag(context: &Path) -> Result<String, BuildError> {
+    let err = |e: String| BuildError::Context {
+        path: context.display().to_string(),
+        message: e,
+    };
+    let skip = ignored(context);
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(context)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let rel = e.path().strip_prefix(context).unwrap_or(e.path());
+            e.depth() == 0 || !(skip.is_match(rel) || rel == Path::new(".git"))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| err(e.to_string()))?;
+        if entry.file_type().is_file() {
+            files.push(entry.path().to_path_buf());
+        }
+    }
+    let dockerfile = context.join("Dockerfile");
+    if !files.contains(&dockerfile) {
+        files.push(dockerfile);
+    }
+    let mut hash = Sha256::new();
+    for f in files {
+        let bytes = std::fs::read(&f).map_err(|e| err(format!("{}: {e}", f.display())))?;
+        let rel = f
+            .strip_prefix(context)
+            .unwrap_or(&f)
+            .to_string_lossy()
+            .replace('\\', "/");
+        hash.update(rel.as_bytes());
+        hash.update([0]);
+        hash.update(sha256_hex(&bytes).as_bytes());
+        hash.update([0]);
+    }
+    let hex = format!("{:x}", hash.finalize());
+    Ok(hex[..12].to_string())
+}
+
+/// The images of the plan's services that have a Dockerfile.
+pub fn images(root: &Path, plan: &Plan) -> Result<Vec<ImageBuild>, BuildError> {
+    let mut out = Vec::new();
+    for s in &plan.services {
+        let dir = root.join(&s.path);
+        if !dir.join("Dockerfile").is_file() {
+            continue;
+        }
+        out.push(ImageBuild {
+            service: s.name.clone(),
+            context: s.path.clone(),
+            repository: format!("{}-{}", plan.app, s.name),
+            tag: content_tag(&dir)?,
+        });
+    }
+    if out.is_empty() {
+        return Err(BuildError::Nothing);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Record {
+    /// Repository -> the image last built for it.
+    images: BTreeMap<String, String>,
+}
+
+/// What `berth build` built: repository -> image (empty when nothing was built).
+pub fn load_built(root: &Path) -> Result<BTreeMap<String, String>, BuildError> {
+    match std::fs::read_to_string(root.join(RECORD)) {
+        Ok(t) => serde_json::from_str::<Record>(&t)
+            .map(|r| r.images)
+            .map_err(|e| BuildError::Record {
+                message: format!("unreadable ({e}); run `berth build` again"),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(BuildError::Record {
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Records a built image, keeping the others.
+pub fn record_built(root: &Path, build: &ImageBuild) -> Result<(), BuildError> {
+    let mut images = load_built(root)?;
+    images.insert(build.repository.clone(), build.image());
+    let text = serde_json::to_string_pretty(&Record { images }).unwrap_or_default() + "\n";
+    write_atomic(&root.join(RECORD), text.as_bytes()).map_err(|e| BuildError::Record {
+        message: format!("cannot write: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tag_follows_kept_content_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(d.join(".dockerignore"), "target\n*.md\n").unwrap();
+        std::fs::write(d.join("main.rs"), "fn main() {}\n").unwrap();
+        let t1 = content_tag(d).unwrap();
+        std::fs::create_dir(d.join("target")).unwrap();
+        std::fs::write(d.join("target/x"), "junk").unwrap();
+        std::fs::write(d.join("README.md"), "docs").unwrap();
+        assert_eq!(content_tag(d).unwrap(), t1, "ignored files change nothing");
+        std::fs::write(d.join("main.rs"), "fn main() { }\n").unwrap();
+        assert_ne!(content_tag(d).unwrap(), t1);
+        assert_eq!(t1.len(), 12);
+    }
+
+    #[test]
+    fn commands_for_each_builder() {
+        let b = [ImageBuild {
+            service: "backend".into(),
+            context: "services/backend".into(),
+            repository: "todo-backend".into(),
+            tag: "0123456789ab".into(),
+        }];
+        let shells: Vec<String> = [
+            Builder::Minikube {
+                profile: "minikube".into(),
+            },
+            Builder::MinikubeDockerEnv {
+                profile: "dev".into(),
+            },
+            Builder::Docker,
+        ]
+        .iter()
+        .map(|k| steps(k, &b)[0].shell.clone())
+        .collect();
+        assert_eq!(
+            shells,
+            [
+                "minikube -p minikube image build -t todo-backend:0123456789ab services/backend",
+                "eval \"$(minikube -p dev docker-env)\" && docker build -t todo-backend:0123456789ab services/backend",
+                "docker build -t todo-backend:0123456789ab services/backend",
+            ]
+        );
+    }
+}

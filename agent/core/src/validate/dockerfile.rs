@@ -1,0 +1,332 @@
+//! Dockerfile text in, lint findings out. berth's own rules, with hadolint's ids where the rule
+//! is one of hadolint's (DL3002, DL3006, DL3007, DL3020, DL3025), plus a missing USER and secrets
+//! in ENV/ARG. `# hadolint ignore=DL3006,DL3007` (or `# berth ignore=...`) on the line before an
+//! instruction silences those rules for it, as hadolint does.
+
+use super::{Finding, Severity};
+use regex::Regex;
+use std::sync::LazyLock;
+
+#[derive(Debug)]
+struct Instruction {
+    line: usize,
+    keyword: String,
+    args: String,
+    ignored: Vec<String>,
+}
+
+static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(password|passwd|secret|token|api_?key|private_?key|access_?key|credential)")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+
+fn parse(text: &str) -> Vec<Instruction> {
+    let mut out = Vec::new();
+    let mut ignored: Vec<String> = Vec::new();
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, raw)) = lines.next() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            let c = comment.trim();
+            if let Some(rules) = c
+                .strip_prefix("hadolint ignore=")
+                .or_else(|| c.strip_prefix("berth ignore="))
+            {
+                ignored.extend(rules.split(',').map(|r| r.trim().to_string()));
+            }
+            continue;
+        }
+        let mut full = line.to_string();
+        while full.ends_with('\\') {
+            full.pop();
+            match lines.next() {
+                Some((_, next)) if next.trim_start().starts_with('#') => continue,
+                Some((_, next)) => {
+                    full.push(' ');
+                    full.push_str(next.trim());
+                }
+                None => break,
+            }
+        }
+        let (keyword, args) = full.split_once(char::is_whitespace).unwrap_or((&full, ""));
+        // A heredoc's body is not instructions.
+        if let Some(tag) = args.split("<<").nth(1).map(|t| {
+            t.trim_start_matches('-')
+                .trim_matches(['"', '\''])
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        }) {
+            if !tag.is_empty() {
+                for (_, body) in lines.by_ref() {
+                    if body.trim() == tag {
+                        break;
+                    }
+                }
+            }
+        }
+        out.push(Instruction {
+            line: i + 1,
+            keyword: keyword.to_uppercase(),
+            args: args.trim().to_string(),
+            ignored: std::mem::take(&mut ignored),
+        });
+    }
+    out
+}
+
+pub fn check(file: &str, text: &str, out: &mut Vec<Finding>) {
+    let instructions = parse(text);
+    let mut add =
+        |ins: Option<&Instruction>, rule: &str, severity: Severity, message: String, hint: &str| {
+            if ins.is_some_and(|i| i.ignored.iter().any(|r| r == rule)) {
+                return;
+            }
+            out.push(Finding {
+                rule: rule.into(),
+                severity,
+                file: file.into(),
+                line: ins.map_or(0, |i| i.line),
+                column: if ins.is_some() { 1 } else { 0 },
+                object: None,
+                path: None,
+                message,
+                hint: Some(hint.into()),
+            });
+        };
+    let mut stages: Vec<String> = Vec::new();
+    // The final stage's USER instructions, and its FROM.
+    let mut last_from: Option<&Instruction> = None;
+    let mut last_user: Option<&Instruction> = None;
+    for ins in &instructions {
+        match ins.keyword.as_str() {
+            "ARG" => {
+                let (name, value) = ins
+                    .args
+                    .split_once('=')
+                    .map(|(n, v)| (n.trim(), Some(v.trim())))
+                    .unwrap_or((ins.args.trim(), None));
+                if SECRET_NAME.is_match(name) && value.is_some_and(|v| !v.is_empty()) {
+                    add(
+                        Some(ins),
+                        "dockerfile/secret",
+                        Severity::Error,
+                        format!("ARG {name} has a default value that looks like a secret"),
+                        "pass secrets with `RUN --mount=type=secret`, or at run time from a Kubernetes Secret; never bake them into the image",
+                    );
+                }
+            }
+            "FROM" => {
+                let words: Vec<&str> = ins
+                    .args
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                let image = words.first().copied().unwrap_or("");
+                // `FROM build` names an earlier stage, not an image.
+                let is_stage = stages.iter().any(|s| *s == image.to_lowercase());
+                if let Some(alias) = words
+                    .iter()
+                    .position(|w| w.eq_ignore_ascii_case("as"))
+                    .and_then(|i| words.get(i + 1))
+                {
+                    stages.push(alias.to_lowercase());
+                }
+                let variable = image.starts_with('$');
+                if !is_stage && !variable && image != "scratch" {
+                    match super::policy::image_problem(image) {
+                        Some(p) if p.contains("latest tag") => add(
+                            Some(ins),
+                            "DL3007",
+                            Severity::Error,
+                            format!("FROM {image} uses the latest tag"),
+                            "pin the version you tested, e.g. node:22-alpine",
+                        ),
+                        Some(_) => add(
+                            Some(ins),
+                            "DL3006",
+                            Severity::Error,
+                            format!("FROM {image} has no tag"),
+                            "always tag the version of an image explicitly",
+                        ),
+                        None => {}
+                    }
+                }
+                last_from = Some(ins);
+                last_user = None;
+            }
+            "USER" => last_user = Some(ins),
+            "ENV" => {
+                for (name, value) in env_pairs(&ins.args) {
+                    if SECRET_NAME.is_match(&name) && !value.is_empty() && !value.starts_with('$') {
+                        add(
+                            Some(ins),
+                            "dockerfile/secret",
+                            Severity::Error,
+                            format!("ENV {name} puts what looks like a secret into the image"),
+                            "give it at run time from a Kubernetes Secret; image layers are readable by anyone who pulls the image",
+                        );
+                    }
+                }
+            }
+            "ADD" => {
+                let srcs: Vec<&str> = ins
+                    .args
+                    .split_whitespace()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                let srcs = &srcs[..srcs.len().saturating_sub(1)];
+                let remote_or_archive = |s: &&str| {
+                    s.contains("://")
+                        || [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip"]
+                            .iter()
+                            .any(|x| s.ends_with(x))
+                };
+                if !srcs.is_empty() && !srcs.iter().all(remote_or_archive) {
+                    add(
+                        Some(ins),
+                        "DL3020",
+                        Severity::Error,
+                        "ADD copies local files".into(),
+                        "use COPY for files and folders; ADD also unpacks archives and fetches URLs, which surprises readers",
+                    );
+                }
+            }
+            "CMD" | "ENTRYPOINT" => {
+                if !ins.args.trim_start().starts_with('[') {
+                    add(
+                        Some(ins),
+                        "DL3025",
+                        Severity::Error,
+                        format!("{} is in shell form", ins.keyword),
+                        "use the exec form, e.g. CMD [\"node\", \"server.mjs\"], so the process gets signals and stops cleanly",
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    match (last_from, last_user) {
+        (None, _) => add(
+            None,
+            "dockerfile/no-from",
+            Severity::Error,
+            "no FROM instruction: this is not a Dockerfile".into(),
+            "start with FROM <image>:<tag>",
+        ),
+        (Some(from), None) => add(
+            Some(from),
+            "dockerfile/no-user",
+            Severity::Error,
+            "the final stage sets no USER, so the container runs as root".into(),
+            "add USER <uid>:<gid> with a non-root numeric id",
+        ),
+        (_, Some(user)) => {
+            let who = user.args.split(':').next().unwrap_or("").trim();
+            if who == "root" || who == "0" {
+                add(
+                    Some(user),
+                    "DL3002",
+                    Severity::Error,
+                    "the last USER is root".into(),
+                    "switch to a non-root numeric user at the end of the final stage",
+                );
+            }
+        }
+    }
+}
+
+/// `A=1 B="two words"` or the legacy `A 1`.
+fn env_pairs(args: &str) -> Vec<(String, String)> {
+    if !args.contains('=') {
+        return args
+            .split_once(char::is_whitespace)
+            .map(|(k, v)| vec![(k.to_string(), v.trim().to_string())])
+            .unwrap_or_default();
+    }
+    let mut out = Vec::new();
+    let mut rest = args.trim();
+    while let Some((name, after)) = rest.split_once('=') {
+        let (value, next) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"').unwrap_or(q.len());
+            (q[..end].to_string(), q.get(end + 1..).unwrap_or(""))
+        } else {
+            let end = after.find(char::is_whitespace).unwrap_or(after.len());
+            (after[..end].to_string(), &after[end..])
+        };
+        out.push((name.trim().to_string(), value));
+        rest = next.trim();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(text: &str) -> Vec<(String, usize)> {
+        let mut out = vec![];
+        check("Dockerfile", text, &mut out);
+        out.into_iter().map(|f| (f.rule, f.line)).collect()
+    }
+
+    #[test]
+    fn clean_multi_stage_build() {
+        let ok = "FROM node:22-alpine AS build\nRUN npm ci\nFROM nginx:1.29\nCOPY --from=build /a /b\nUSER 101:101\nCMD [\"nginx\"]\n";
+        assert!(rules(ok).is_empty(), "{:?}", rules(ok));
+    }
+
+    #[test]
+    fn each_rule() {
+        assert_eq!(rules("FROM node\nUSER 1\n"), [("DL3006".to_string(), 1)]);
+        assert_eq!(
+            rules("FROM node:latest\nUSER 1\n"),
+            [("DL3007".to_string(), 1)]
+        );
+        assert_eq!(
+            rules("FROM node:22\nUSER 1\nUSER root\n"),
+            [("DL3002".to_string(), 3)]
+        );
+        assert_eq!(
+            rules("FROM node:22\nUSER 1\nCMD node x.js\n"),
+            [("DL3025".to_string(), 3)]
+        );
+        assert_eq!(
+            rules("FROM node:22\nADD src /app\nUSER 1\n"),
+            [("DL3020".to_string(), 2)]
+        );
+        assert!(
+            rules("FROM node:22\nADD https://x/y.tgz /app\nADD a.tar.gz /\nUSER 1\n").is_empty()
+        );
+        assert_eq!(
+            rules("FROM node:22\nRUN x\n"),
+            [("dockerfile/no-user".to_string(), 1)]
+        );
+        assert_eq!(
+            rules("FROM node:22\nENV DB_PASSWORD=hunter2 MODE=prod\nUSER 1\n"),
+            [("dockerfile/secret".to_string(), 2)]
+        );
+        assert_eq!(
+            rules("FROM node:22\nARG API_KEY=abc\nARG TOKEN\nUSER 1\n"),
+            [("dockerfile/secret".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn ignore_comments_and_continuations() {
+        let text = "# hadolint ignore=DL3007\nFROM node:latest\nRUN a \\\n  && b\n# berth ignore=DL3025\nCMD node \\\n  x.js\nUSER 1\n";
+        assert!(rules(text).is_empty(), "{:?}", rules(text));
+    }
+
+    #[test]
+    fn stage_names_are_not_images() {
+        assert!(
+            rules("FROM rust:1.95 AS build\nFROM build AS test\nFROM debian:12\nUSER 1\n")
+                .is_empty()
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! Paths in, the files to validate out: files as given, folders walked (skipping dependency
+//! and build folders), `-` for standard input; or, for a project, its staged proposals and the
+//! generated files on disk that nothing staged replaces.
+
+use super::{Input, ValidateError};
+use crate::source::display_path;
+use std::io::Read;
+use std::path::Path;
+
+const SKIP: &[&str] = &[
+    "node_modules",
+    "target",
+    ".git",
+    ".berth",
+    "dist",
+    "vendor",
+    "__pycache__",
+    ".venv",
+];
+
+fn wanted(name: &str) -> bool {
+    name == "Dockerfile"
+        || name.ends_with(".Dockerfile")
+        || name.starts_with("Dockerfile.")
+        || [".yaml", ".yml", ".json", ".tpl", ".txt"]
+            .iter()
+            .any(|x| name.ends_with(x))
+        || name == ".helmignore"
+}
+
+fn read(path: &Path, shown: String) -> Result<Input, ValidateError> {
+    let bytes = std::fs::read(path).map_err(|e| ValidateError::Read {
+        path: shown.clone(),
+        source: e,
+    })?;
+    let contents = String::from_utf8(bytes).map_err(|_| ValidateError::Read {
+        path: shown.clone(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    })?;
+    Ok(Input {
+        path: shown,
+        contents,
+    })
+}
+
+/// The files at `paths`, shown relative to `base`.
+pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p == "-" {
+            let mut contents = String::new();
+            std::io::stdin()
+                .read_to_string(&mut contents)
+                .map_err(|e| ValidateError::Read {
+                    path: "<stdin>".into(),
+                    source: e,
+                })?;
+            out.push(Input {
+                path: "<stdin>".into(),
+                contents,
+            });
+            continue;
+        }
+        let path = base.join(p);
+        let meta = std::fs::metadata(&path).map_err(|e| ValidateError::Read {
+            path: p.clone(),
+            source: e,
+        })?;
+        if meta.is_file() {
+            out.push(read(&path, display_path(&path, base))?);
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(&path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0
+                    || !(e.file_type().is_dir()
+                        && SKIP.contains(&e.file_name().to_string_lossy().as_ref()))
+            });
+        for entry in walker {
+            let entry = entry.map_err(|e| ValidateError::Read {
+                path: p.clone(),
+                source: e.into(),
+            })?;
+            if entry.file_type().is_file() && wanted(&entry.file_name().to_string_lossy()) {
+                out.push(read(entry.path(), display_path(entry.path(), base))?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A project's staged proposals (under their target paths), then its generated files on disk:
+/// everything under manifests/ and each service's Dockerfile, unless a proposal replaces it.
+pub fn project(root: &Path) -> Result<Vec<Input>, ValidateError> {
+    let mut out: Vec<Input> = match crate::draft::load_staged(root) {
+        Ok(staged) => staged
+            .proposals
+            .into_iter()
+            .map(|p| Input {
+                path: p.path,
+                contents: p.contents,
+            })
+            .collect(),
+        Err(crate::draft::DraftError::Staged { message, .. })
+            if message.contains("nothing is staged") =>
+        {
+            vec![]
+        }
+        Err(e) => {
+            return Err(ValidateError::Read {
+                path: crate::draft::STAGED_DIR.into(),
+                source: std::io::Error::other(e.to_string()),
+            });
+        }
+    };
+    let mut on_disk = Vec::new();
+    if root.join("manifests").is_dir() {
+        on_disk.extend(collect(&["manifests".into()], root)?);
+    }
+    if let Ok(entries) = std::fs::read_dir(root.join("services")) {
+        let mut dirs: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        dirs.sort();
+        for d in dirs {
+            let f = d.join("Dockerfile");
+            if f.is_file() {
+                on_disk.push(read(&f, display_path(&f, root))?);
+            }
+        }
+    }
+    for input in on_disk {
+        if !out.iter().any(|i| i.path == input.path) {
+            out.push(input);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,380 @@
+//! Validate stage: files (manifests, Dockerfiles, Helm charts) in, a `Report` of findings out,
+//! each with a rule id, severity, file:line:column, the object and JSON path it is about, and a
+//! hint. Deterministic: it never drafts and never calls an LLM.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub mod consistency;
+pub mod dockerfile;
+pub mod helm;
+pub mod inputs;
+pub mod policy;
+pub mod sarif;
+pub mod schema;
+pub mod yaml;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One problem found in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Finding {
+    /// `schema/unknown-field`, `policy/probes`, `DL3007`, ...
+    pub rule: String,
+    pub severity: Severity,
+    pub file: String,
+    /// 1-based; 0 when the finding is about the whole file.
+    pub line: usize,
+    pub column: usize,
+    /// `Deployment/backend` for Kubernetes objects.
+    pub object: Option<String>,
+    /// JSON path inside the object, such as `.spec.template.spec.containers[0].image`.
+    pub path: Option<String>,
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+/// What `berth validate` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub files: usize,
+    pub objects: usize,
+    /// Checks that could not run (no helm on PATH, say): said, never passed silently.
+    pub notices: Vec<String>,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.errors() == 0
+    }
+}
+
+/// A file to check: its path as shown (relative to the project) and its text.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    pub contents: String,
+}
+
+/// How seriously to take a rule, from berth.toml's `[validate.rules]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Off,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    /// The options cannot be used (unknown Kubernetes version, a missing schema folder).
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+    /// berth.toml's [validate] table is malformed.
+    #[error("berth.toml: [validate] {0}")]
+    Config(String),
+    /// A file or folder to validate could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How to validate: which schemas, which rule levels, whether to run helm.
+pub struct Options {
+    pub schemas: std::sync::Arc<schema::Schemas>,
+    /// By rule id (`policy/probes`) or group (`policy`).
+    pub levels: std::collections::BTreeMap<String, Level>,
+    /// The helm binary; None skips rendering (and the report says so).
+    pub helm: Option<std::path::PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new(None, vec![], &toml::Table::new()).unwrap_or_else(|_| Options {
+            schemas: std::sync::Arc::new(schema::Schemas::empty()),
+            levels: Default::default(),
+            helm: helm::find_helm(),
+        })
+    }
+}
+
+impl Options {
+    /// `version` pins the Kubernetes version; `schema_dirs` add CRD schemas; `table` is
+    /// berth.toml's `[validate]` (`rules = { "policy/probes" = "warning" }`).
+    pub fn new(
+        version: Option<&str>,
+        schema_dirs: Vec<std::path::PathBuf>,
+        table: &toml::Table,
+    ) -> Result<Options, ValidateError> {
+        for d in &schema_dirs {
+            schema::check_dir(d)?;
+        }
+        let base = schema::Schemas::embedded(version)?;
+        let schemas = std::sync::Arc::new(base.with_dirs(schema_dirs));
+        let mut levels = std::collections::BTreeMap::new();
+        if let Some(rules) = table.get("rules") {
+            let rules = rules.as_table().ok_or_else(|| {
+                ValidateError::Config(
+                    "rules must be a table of rule = \"off\"|\"warning\"|\"error\"".into(),
+                )
+            })?;
+            for (rule, level) in rules {
+                let level = match level.as_str() {
+                    Some("off") => Level::Off,
+                    Some("warning") => Level::Warning,
+                    Some("error") => Level::Error,
+                    _ => {
+                        return Err(ValidateError::Config(format!(
+                            "rules.{rule:?} must be \"off\", \"warning\" or \"error\""
+                        )));
+                    }
+                };
+                levels.insert(rule.clone(), level);
+            }
+        }
+        Ok(Options {
+            schemas,
+            levels,
+            helm: helm::find_helm(),
+        })
+    }
+
+    fn level(&self, rule: &str) -> Option<Level> {
+        self.levels
+            .get(rule)
+            .or_else(|| rule.split('/').next().and_then(|g| self.levels.get(g)))
+            .copied()
+    }
+}
+
+/// What a file is, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dockerfile,
+    Manifest,
+    ChartFile,
+    Other,
+}
+
+fn kind_of(input: &Input, chart_roots: &[String]) -> Kind {
+    let path = input.path.as_str();
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if path == "<stdin>" {
+        // Standard input has no name: a Dockerfile starts with FROM (or ARG before it).
+        let first = input
+            .contents
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap_or("");
+        let word = first.split_whitespace().next().unwrap_or("").to_uppercase();
+        return if word == "FROM" || word == "ARG" {
+            Kind::Dockerfile
+        } else {
+            Kind::Manifest
+        };
+    }
+    if chart_roots
+        .iter()
+        .any(|r| path.starts_with(&format!("{r}/")))
+    {
+        Kind::ChartFile
+    } else if name == "Dockerfile"
+        || name.ends_with(".Dockerfile")
+        || name.starts_with("Dockerfile.")
+    {
+        Kind::Dockerfile
+    } else if [".yaml", ".yml", ".json"].iter().any(|x| name.ends_with(x)) {
+        Kind::Manifest
+    } else {
+        Kind::Other
+    }
+}
+
+/// Validates every input; cross-file checks run per folder of manifests, so memory stays
+/// bounded by the largest folder.
+pub fn validate(inputs: &[Input], options: &Options) -> Report {
+    let chart_roots: Vec<String> = inputs
+        .iter()
+        .filter_map(|i| {
+            i.path
+                .strip_suffix("/Chart.yaml")
+                .map(str::to_string)
+                .or_else(|| (i.path == "Chart.yaml").then(String::new))
+        })
+        .filter(|r| !r.is_empty())
+        .collect();
+    let mut report = Report {
+        files: inputs.len(),
+        ..Report::default()
+    };
+    let mut findings = Vec::new();
+    let mut exposed = Vec::new();
+    let mut manifests: std::collections::BTreeMap<&str, Vec<&Input>> = Default::default();
+    for input in inputs {
+        match kind_of(input, &chart_roots) {
+            Kind::Dockerfile => {
+                dockerfile::check(&input.path, &input.contents, &mut findings);
+                exposed.push(consistency::exposed(&input.path, &input.contents));
+            }
+            Kind::Manifest => manifests
+                .entry(input.path.rsplit_once('/').map_or("", |(d, _)| d))
+                .or_default()
+                .push(input),
+            Kind::ChartFile | Kind::Other => {}
+        }
+    }
+    for files in manifests.values() {
+        let parsed = parse_all(files);
+        let mut docs: Vec<(String, yaml::Document)> = Vec::new();
+        for (file, result) in parsed {
+            match result {
+                Ok(d) => docs.extend(d.into_iter().map(|d| (file.clone(), d))),
+                Err(f) => findings.push(f),
+            }
+        }
+        check_objects(&docs, &exposed, options, &mut findings);
+        report.objects += docs.len();
+    }
+    for root in &chart_roots {
+        let files: Vec<&Input> = inputs
+            .iter()
+            .filter(|i| i.path.starts_with(&format!("{root}/")))
+            .collect();
+        helm::check_values(root, &files, &mut findings);
+        match &options.helm {
+            Some(h) => {
+                let docs = helm::render(h, root, &files, &mut findings);
+                check_objects(&docs, &[], options, &mut findings);
+                report.objects += docs.len();
+            }
+            None => report.notices.push(format!("{root}: helm is not installed, so the chart's templates were not rendered or checked (its values were)")),
+        }
+    }
+    findings.retain_mut(|f| match options.level(&f.rule) {
+        Some(Level::Off) => false,
+        Some(Level::Warning) => {
+            f.severity = Severity::Warning;
+            true
+        }
+        Some(Level::Error) => {
+            f.severity = Severity::Error;
+            true
+        }
+        None => true,
+    });
+    findings.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.rule).cmp(&(&b.file, b.line, b.column, &b.rule))
+    });
+    findings.dedup();
+    report.findings = findings;
+    report
+}
+
+type Parsed = (String, Result<Vec<yaml::Document>, Finding>);
+
+/// Parses files on every core; a file with a syntax error gives a finding (and whatever
+/// documents came before the error are not checked, as kubectl would reject the file).
+fn parse_all(files: &[&Input]) -> Vec<Parsed> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<(usize, Parsed)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(input) = files.get(i) else { break };
+                        mine.push((i, (input.path.clone(), parse_one(input))));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, p)| p).collect()
+}
+
+fn parse_one(input: &Input) -> Result<Vec<yaml::Document>, Finding> {
+    let (docs, err) = yaml::parse(&input.contents);
+    if let Some(e) = err {
+        return Err(Finding {
+            rule: "yaml/syntax".into(),
+            severity: Severity::Error,
+            file: input.path.clone(),
+            line: e.pos.line,
+            column: e.pos.column,
+            object: None,
+            path: None,
+            message: format!("not valid YAML: {}", e.message),
+            hint: None,
+        });
+    }
+    Ok(docs.into_iter().filter(|d| !d.value.is_null()).collect())
+}
+
+/// Schema and policy checks per object (in parallel), then the cross-file checks.
+fn check_objects(
+    docs: &[(String, yaml::Document)],
+    exposed: &[consistency::Exposed],
+    options: &Options,
+    findings: &mut Vec<Finding>,
+) {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(docs.len().max(1));
+    let chunk = docs.len().div_ceil(workers).max(1);
+    let per_object: Vec<Finding> = std::thread::scope(|s| {
+        let handles: Vec<_> = docs
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for (file, doc) in part {
+                        schema::check(&options.schemas, file, doc, &mut out);
+                        policy::check(file, doc, &mut out);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    findings.extend(per_object);
+    let objects: Vec<consistency::Object> = docs
+        .iter()
+        .map(|(file, doc)| consistency::Object { file, doc })
+        .collect();
+    consistency::check(&objects, exposed, findings);
+}

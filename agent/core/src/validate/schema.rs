@@ -1,0 +1,442 @@
+//! Kubernetes objects in, strict schema findings out: unknown fields, wrong types, missing
+//! required fields, unknown apiVersion/kind. The schemas of a pinned Kubernetes version are
+//! embedded (`agent/core/schemas/`, from `scripts/update-schemas.py`), with
+//! `additionalProperties: false` everywhere, so a typo fails; `--schema-dir` adds CRDs.
+
+use super::yaml::Document;
+use super::{Finding, Severity};
+use jsonschema::Validator;
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+
+/// The Kubernetes version whose schemas are embedded.
+pub const EMBEDDED_VERSION: &str = "1.36";
+static EMBEDDED: &str = include_str!("../../schemas/kubernetes-1.36.json");
+
+/// The URI the embedded definitions are registered under.
+const DEFS_URI: &str = "urn:berth:kubernetes";
+
+pub struct Schemas {
+    pub version: String,
+    /// `{"$defs": {...}}`: every definition, registered once and shared by all validators.
+    defs: Arc<Value>,
+    registry: Option<Arc<jsonschema::Registry<'static>>>,
+    /// (apiVersion, kind) -> definition name.
+    index: HashMap<(String, String), String>,
+    compiled: Mutex<HashMap<String, Arc<Validator>>>,
+    /// Extra schemas in kubeconform's layout (`{kind}-{group}-{version}.json`), for CRDs.
+    extra_dirs: Vec<PathBuf>,
+}
+
+static DEFAULT: LazyLock<Option<Schemas>> = LazyLock::new(|| Schemas::parse(EMBEDDED).ok());
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("{0}: not a schema file berth can read: {1}")]
+    Unreadable(String, String),
+    #[error("no schemas for Kubernetes {0}: berth embeds {EMBEDDED_VERSION}")]
+    UnknownVersion(String),
+}
+
+impl Schemas {
+    /// The embedded schemas, or those for `version` (only the embedded version is known).
+    pub fn embedded(version: Option<&str>) -> Result<&'static Schemas, SchemaError> {
+        if let Some(v) = version {
+            let v = v.trim_start_matches('v');
+            if v != EMBEDDED_VERSION && !v.starts_with(&format!("{EMBEDDED_VERSION}.")) {
+                return Err(SchemaError::UnknownVersion(v.to_string()));
+            }
+        }
+        DEFAULT
+            .as_ref()
+            .ok_or_else(|| SchemaError::Unreadable("embedded schemas".into(), "corrupt".into()))
+    }
+
+    fn parse(text: &str) -> Result<Schemas, SchemaError> {
+        let doc: Value = serde_json::from_str(text)
+            .map_err(|e| SchemaError::Unreadable("schemas".into(), e.to_string()))?;
+        let version = doc["kubernetes"]
+            .as_str()
+            .unwrap_or(EMBEDDED_VERSION)
+            .to_string();
+        let defs = Arc::new(serde_json::json!({ "$defs": doc["$defs"] }));
+        let registry = jsonschema::Registry::new()
+            .draft(jsonschema::Draft::Draft202012)
+            .add(DEFS_URI, defs.clone())
+            .and_then(|b| b.prepare())
+            .map_err(|e| SchemaError::Unreadable("schemas".into(), e.to_string()))?;
+        let mut index = HashMap::new();
+        for (name, def) in defs["$defs"].as_object().into_iter().flatten() {
+            for gvk in def["x-kubernetes-group-version-kind"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let (group, version, kind) = (
+                    gvk["group"].as_str().unwrap_or(""),
+                    gvk["version"].as_str().unwrap_or(""),
+                    gvk["kind"].as_str().unwrap_or(""),
+                );
+                let api_version = if group.is_empty() {
+                    version.to_string()
+                } else {
+                    format!("{group}/{version}")
+                };
+                // Prefer the object's own definition over shared ones (DeleteOptions, WatchEvent).
+                let own = name.ends_with(&format!(".{kind}"));
+                if own || !index.contains_key(&(api_version.clone(), kind.to_string())) {
+                    index.insert((api_version, kind.to_string()), name.clone());
+                }
+            }
+        }
+        Ok(Schemas {
+            version,
+            defs,
+            registry: Some(Arc::new(registry)),
+            index,
+            compiled: Mutex::new(HashMap::new()),
+            extra_dirs: vec![],
+        })
+    }
+
+    /// No schemas at all: every object is of an unknown kind.
+    pub fn empty() -> Schemas {
+        Schemas {
+            version: EMBEDDED_VERSION.into(),
+            defs: Arc::new(Value::Null),
+            registry: None,
+            index: HashMap::new(),
+            compiled: Mutex::new(HashMap::new()),
+            extra_dirs: vec![],
+        }
+    }
+
+    /// A copy that also looks for schemas in `dirs` (for custom resources).
+    pub fn with_dirs(&self, dirs: Vec<PathBuf>) -> Schemas {
+        Schemas {
+            version: self.version.clone(),
+            defs: self.defs.clone(),
+            registry: self.registry.clone(),
+            index: self.index.clone(),
+            compiled: Mutex::new(HashMap::new()),
+            extra_dirs: dirs,
+        }
+    }
+
+    pub fn knows(&self, api_version: &str, kind: &str) -> bool {
+        self.index
+            .contains_key(&(api_version.to_string(), kind.to_string()))
+    }
+
+    /// The validator for an object type, compiled on first use and shared after.
+    fn validator(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Option<Result<(Arc<Validator>, Option<String>), String>> {
+        let key = format!("{api_version}|{kind}");
+        if let Some(v) = self.compiled.lock().ok()?.get(&key) {
+            return Some(Ok((
+                v.clone(),
+                self.index.get(&(api_version.into(), kind.into())).cloned(),
+            )));
+        }
+        let (schema, def) =
+            if let Some(def) = self.index.get(&(api_version.to_string(), kind.to_string())) {
+                (
+                    serde_json::json!({ "$ref": format!("{DEFS_URI}#/$defs/{def}") }),
+                    Some(def.clone()),
+                )
+            } else {
+                let file = self
+                    .extra_dirs
+                    .iter()
+                    .map(|d| d.join(crd_file_name(api_version, kind)))
+                    .find(|p| p.is_file())?;
+                match std::fs::read_to_string(&file)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
+                {
+                    Ok(v) => (v, None),
+                    Err(e) => return Some(Err(format!("{}: {e}", file.display()))),
+                }
+            };
+        let options = jsonschema::options().with_draft(jsonschema::Draft::Draft202012);
+        let built = match (&self.registry, &def) {
+            (Some(registry), Some(_)) => options.with_registry(registry).build(&schema),
+            _ => options.build(&schema),
+        };
+        let validator = match built {
+            Ok(v) => Arc::new(v),
+            Err(e) => return Some(Err(e.to_string())),
+        };
+        if let Ok(mut c) = self.compiled.lock() {
+            c.insert(key, validator.clone());
+        }
+        Some(Ok((validator, def)))
+    }
+
+    /// The property names allowed at `pointer` inside an object of definition `def`.
+    fn properties_at(&self, def: &str, pointer: &str) -> Vec<String> {
+        let mut node = &self.defs["$defs"][def];
+        for seg in pointer.split('/').skip(1) {
+            node = self.deref(node);
+            node = if seg.parse::<usize>().is_ok() && node.get("items").is_some() {
+                &node["items"]
+            } else if let Some(p) = node.get("properties").and_then(|p| p.get(seg)) {
+                p
+            } else if let Some(a) = node.get("additionalProperties").filter(|a| a.is_object()) {
+                a
+            } else {
+                return vec![];
+            };
+        }
+        self.deref(node)
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn deref<'a>(&'a self, mut node: &'a Value) -> &'a Value {
+        while let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            node = &self.defs["$defs"][r.trim_start_matches("#/$defs/")];
+        }
+        node
+    }
+}
+
+/// kubeconform's file name for a type: `certificate-cert-manager-v1.json`.
+fn crd_file_name(api_version: &str, kind: &str) -> String {
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let group = group.split('.').next().unwrap_or("");
+    if group.is_empty() {
+        format!("{}-{version}.json", kind.to_lowercase())
+    } else {
+        format!("{}-{group}-{version}.json", kind.to_lowercase())
+    }
+}
+
+/// `/spec/containers/0/image` -> `.spec.containers[0].image`
+pub fn display_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if seg.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{seg}]"));
+        } else if seg
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            out.push('.');
+            out.push_str(&seg);
+        } else {
+            out.push_str(&format!("[{seg:?}]"));
+        }
+    }
+    if out.is_empty() { ".".into() } else { out }
+}
+
+/// `Deployment/backend`
+pub fn object_name(v: &Value) -> Option<String> {
+    let kind = v["kind"].as_str()?;
+    Some(format!(
+        "{kind}/{}",
+        v["metadata"]["name"].as_str().unwrap_or("(no name)")
+    ))
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("string {s:?}"),
+        Value::Number(n) => format!("number {n}"),
+        Value::Bool(b) => format!("boolean {b}"),
+        Value::Null => "null".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
+
+/// Checks one document against the schemas; `file` names it in findings.
+pub fn check(schemas: &Schemas, file: &str, doc: &Document, out: &mut Vec<Finding>) {
+    let v = &doc.value;
+    let object = object_name(v);
+    let finding = |rule: &str, pointer: &str, message: String, hint: Option<String>| {
+        let pos = doc.positions().find(pointer);
+        Finding {
+            rule: rule.into(),
+            severity: Severity::Error,
+            file: file.into(),
+            line: pos.line,
+            column: pos.column,
+            object: object.clone(),
+            path: Some(display_path(pointer)),
+            message,
+            hint,
+        }
+    };
+    for (pointer, key, pos) in &doc.duplicates {
+        let mut f = finding(
+            "schema/duplicate-key",
+            pointer,
+            format!("key {key:?} is given twice; the last one wins"),
+            Some("remove one of them".into()),
+        );
+        f.line = pos.line;
+        f.column = pos.column;
+        f.path = Some(display_path(&format!("{pointer}/{key}")));
+        out.push(f);
+    }
+    let (api_version, kind) = (v["apiVersion"].as_str(), v["kind"].as_str());
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        let missing = if api_version.is_none() {
+            "apiVersion"
+        } else {
+            "kind"
+        };
+        out.push(finding(
+            "schema/missing-field",
+            "",
+            format!("missing required field {missing:?}: not a Kubernetes object"),
+            Some("every object needs apiVersion and kind".into()),
+        ));
+        return;
+    };
+    let (validator, def) = match schemas.validator(api_version, kind) {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => {
+            out.push(finding(
+                "schema/unreadable",
+                "/kind",
+                format!("the schema for {kind} ({api_version}) cannot be used: {e}"),
+                None,
+            ));
+            return;
+        }
+        None => {
+            let known_kind = schemas
+                .index
+                .keys()
+                .filter(|(_, k)| k == kind)
+                .map(|(a, _)| a.clone())
+                .collect::<Vec<_>>();
+            let hint = if known_kind.is_empty() {
+                "a custom resource? give its schema with --schema-dir".to_string()
+            } else {
+                format!(
+                    "Kubernetes {} serves {kind} as {}",
+                    schemas.version,
+                    known_kind.join(", ")
+                )
+            };
+            out.push(finding(
+                "schema/unknown-kind",
+                "/apiVersion",
+                format!("unknown type {kind} in {api_version}"),
+                Some(hint),
+            ));
+            return;
+        }
+    };
+    for e in validator.iter_errors(v) {
+        let pointer = e.instance_path().as_str().to_string();
+        match e.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let known = def
+                    .as_deref()
+                    .map(|d| schemas.properties_at(d, &pointer))
+                    .unwrap_or_default();
+                for key in unexpected {
+                    let close = known
+                        .iter()
+                        .filter(|k| {
+                            strsim::damerau_levenshtein(k, key) <= 2 || k.eq_ignore_ascii_case(key)
+                        })
+                        .min_by_key(|k| strsim::damerau_levenshtein(k, key));
+                    let hint = match close {
+                        Some(k) => format!("did you mean {k:?}?"),
+                        None => "remove it: the API server rejects unknown fields under strict validation".into(),
+                    };
+                    out.push(finding(
+                        "schema/unknown-field",
+                        &format!("{pointer}/{key}"),
+                        format!("unknown field {key:?}"),
+                        Some(hint),
+                    ));
+                }
+            }
+            ValidationErrorKind::Type { kind: expected } => {
+                let debug = format!("{expected:?}").to_lowercase();
+                let names: Vec<&str> =
+                    ["object", "array", "string", "integer", "number", "boolean"]
+                        .into_iter()
+                        .filter(|t| debug.contains(t))
+                        .collect();
+                let message = format!(
+                    "wrong type: expected {}, found {}",
+                    names.join(" or "),
+                    describe(e.instance())
+                );
+                out.push(finding(
+                    "schema/wrong-type",
+                    &pointer,
+                    message,
+                    Some(type_hint(e.instance())),
+                ));
+            }
+            ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
+                out.push(finding(
+                    "schema/wrong-type",
+                    &pointer,
+                    format!(
+                        "wrong type: {} is not allowed here (expected a string or a number)",
+                        describe(e.instance())
+                    ),
+                    Some(type_hint(e.instance())),
+                ));
+            }
+            ValidationErrorKind::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                out.push(finding(
+                    "schema/missing-field",
+                    &pointer,
+                    format!("missing required field {name:?}"),
+                    Some(format!("add {name}")),
+                ));
+            }
+            ValidationErrorKind::Enum { options } => {
+                out.push(finding(
+                    "schema/invalid-value",
+                    &pointer,
+                    format!("{} is not one of {options}", describe(e.instance())),
+                    None,
+                ));
+            }
+            _ => out.push(finding("schema/invalid", &pointer, e.to_string(), None)),
+        }
+    }
+}
+
+fn type_hint(found: &Value) -> String {
+    match found {
+        Value::String(s) if s.parse::<f64>().is_ok() => "remove the quotes".into(),
+        Value::Number(n) => format!("quote it: \"{n}\""),
+        Value::Bool(b) => format!("quote it: \"{b}\""),
+        _ => "see the Kubernetes API reference for this field".into(),
+    }
+}
+
+/// Whether a `--schema-dir` exists (checked before validating anything).
+pub fn check_dir(dir: &Path) -> Result<(), SchemaError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(SchemaError::Unreadable(
+            dir.display().to_string(),
+            "no such folder".into(),
+        ))
+    }
+}

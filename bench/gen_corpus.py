@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Writes a corpus of Kubernetes objects for bench/validate.sh: N objects of mixed kinds, in
+apps (folders) of files of several documents, one object in 100 broken in a way a strict schema
+catches (an unknown field, a wrong type, a missing required field). The broken objects are listed
+in <out>/expected-invalid.txt as `file kind/name`, so both validators can be checked against it.
+
+Usage: gen_corpus.py OUT_DIR [N]
+"""
+import os
+import sys
+
+out = sys.argv[1]
+total = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+per_file = 10
+per_app = 100
+
+
+def deployment(name, ns, broken):
+    replicas = '"three"' if broken == "type" else "2"
+    pull = "imagePulPolicy" if broken == "field" else "imagePullPolicy"
+    cname = "" if broken == "required" else f"        - name: {name}\n"
+    first = "        - " if broken == "required" else "          "
+    return f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {ns}
+  labels:
+    app.kubernetes.io/name: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {name}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {name}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+{cname}{first}image: registry.local/{ns}/{name}:1.0.{len(name)}
+          {pull}: IfNotPresent
+          ports:
+            - name: http
+              containerPort: 8080
+          env:
+            - name: LOG_LEVEL
+              value: info
+          resources:
+            requests: {{cpu: 50m, memory: 64Mi}}
+            limits: {{cpu: 500m, memory: 256Mi}}
+          livenessProbe:
+            httpGet: {{path: /healthz, port: http}}
+          readinessProbe:
+            httpGet: {{path: /readyz, port: http}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+"""
+
+
+def service(name, ns, broken):
+    port = '"eighty"' if broken == "type" else "80"
+    extra = "  clusterIp: None\n" if broken == "field" else ""
+    ports = "" if broken == "required" else f"""  ports:
+    - name: http
+      port: {port}
+      targetPort: http
+"""
+    if broken == "required":
+        # A Service port without `port` is the required field that goes missing.
+        ports = "  ports:\n    - name: http\n      targetPort: http\n"
+    return f"""apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+{extra}  selector:
+    app.kubernetes.io/name: {name}
+{ports}"""
+
+
+def configmap(name, ns, broken):
+    value = "3" if broken == "type" else '"3"'
+    extra = "binaryDatas: {}\n" if broken == "field" else ""
+    meta = "metadata: {}\n" if broken == "required" else f"metadata:\n  name: {name}-config\n  namespace: {ns}\n"
+    kind_line = "kind: ConfigMap\n"
+    return f"""apiVersion: v1
+{kind_line}{meta}{extra}data:
+  WORKERS: {value}
+  MODE: production
+"""
+
+
+def job(name, ns, broken):
+    backoff = '"four"' if broken == "type" else "4"
+    extra = "  backoffLimits: 2\n" if broken == "field" else ""
+    containers = "      containers:\n        - image: busybox:1.37\n" if broken == "required" else f"      containers:\n        - name: {name}\n          image: busybox:1.37\n"
+    hardening = """          resources:
+            requests: {cpu: 10m, memory: 16Mi}
+            limits: {cpu: 100m, memory: 64Mi}
+          securityContext:
+            allowPrivilegeEscalation: false
+            runAsNonRoot: true
+            runAsUser: 65534
+"""
+    return f"""apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {name}-migrate
+  namespace: {ns}
+spec:
+  backoffLimit: {backoff}
+{extra}  template:
+    spec:
+      restartPolicy: Never
+{containers}          command: ["sh", "-c", "echo migrate"]
+{hardening}"""
+
+
+def name_of(kind, name):
+    return {"Deployment": name, "Service": name, "ConfigMap": f"{name}-config", "Job": f"{name}-migrate"}[kind]
+
+
+kinds = [("Deployment", deployment), ("Service", service), ("ConfigMap", configmap), ("Job", job)]
+faults = ["field", "type", "required"]
+expected = []
+written = 0
+file_no = 0
+while written < total:
+    app = written // per_app
+    ns = f"app-{app:03d}"
+    folder = os.path.join(out, ns)
+    os.makedirs(folder, exist_ok=True)
+    docs = []
+    path = os.path.join(folder, f"objects-{file_no:05d}.yaml")
+    for _ in range(per_file):
+        if written >= total:
+            break
+        kind, make = kinds[written % len(kinds)]
+        name = f"svc-{written // len(kinds):05d}"
+        broken = faults[(written // 100) % 3] if written % 100 == 37 else None
+        docs.append(make(name, ns, broken))
+        if broken:
+            shown = name_of(kind, name) if not (kind == "ConfigMap" and broken == "required") else "(no name)"
+            expected.append(f"{os.path.relpath(path, out)} {kind}/{shown}")
+        written += 1
+    with open(path, "w") as f:
+        f.write("---\n".join(docs))
+    file_no += 1
+with open(os.path.join(out, "expected-invalid.txt"), "w") as f:
+    f.write("\n".join(sorted(expected)) + "\n")
+print(f"{written} objects in {file_no} files, {len(expected)} invalid", file=sys.stderr)
