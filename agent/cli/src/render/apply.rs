@@ -181,29 +181,26 @@ pub fn result(r: &ApplyResult) -> String {
         rollouts(&r.rollouts, &mut out);
     }
     if let Some(b) = &r.rollback {
-        match &b.to {
-            Some(to) => {
+        if let Some(to) = &b.to {
+            out.push_str(&format!(
+                "rolled back to the set applied at {to}: {} objects re-applied",
+                b.reapplied.len()
+            ));
+            if b.deleted.is_empty() {
+                out.push('\n');
+            } else {
                 out.push_str(&format!(
-                    "rolled back to the set applied at {to}: {} objects re-applied",
-                    b.reapplied.len()
+                    ", {} created by this apply deleted:\n",
+                    b.deleted.len()
                 ));
-                if b.deleted.is_empty() {
-                    out.push_str("\n");
-                } else {
-                    out.push_str(&format!(
-                        ", {} created by this apply deleted:\n",
-                        b.deleted.len()
-                    ));
-                    for d in &b.deleted {
-                        out.push_str(&format!("  {d}\n"));
-                    }
-                }
-                if !b.rollouts.is_empty() {
-                    out.push_str("rollout after the roll back:\n");
-                    rollouts(&b.rollouts, &mut out);
+                for d in &b.deleted {
+                    out.push_str(&format!("  {d}\n"));
                 }
             }
-            None => {}
+            if !b.rollouts.is_empty() {
+                out.push_str("rollout after the roll back:\n");
+                rollouts(&b.rollouts, &mut out);
+            }
         }
         if let Some(n) = &b.note {
             out.push_str(&format!("{n}\n"));

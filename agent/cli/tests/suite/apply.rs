@@ -198,6 +198,8 @@ fn build_prints_the_commands_for_minikube_and_docker() {
     let kc = kubeconfig(dir.path(), "kind-dev");
     let out = berth_with(dir.path(), &kc, &["build", "--print"]);
     insta::assert_snapshot!("docker", tags(&out));
+    let out = berth_with(dir.path(), &kc, &["build", "--print", "-o", "json"]);
+    insta::assert_snapshot!("docker_json", tags(&out));
     // The tag follows the content.
     let main = dir.path().join("services/backend/src/main.rs");
     let text = std::fs::read_to_string(&main).unwrap();

@@ -167,6 +167,33 @@ fn diff_live_shows_only_what_would_change() {
     let dir = tempfile::tempdir().unwrap();
     approve(dir.path(), &app("berth-diff", "10m", 1));
     ok(&berth_with(dir.path(), &kc, &["apply"]));
+    let same = ok(&berth_with(
+        dir.path(),
+        &kc,
+        &["diff", "--live", "--exit-code"],
+    ));
+    assert!(
+        same.contains("0 to create, 0 to change, 4 unchanged"),
+        "{same}"
+    );
+    // Someone scales the Deployment: the field changes hands, and the diff must see it even
+    // though berth's manifest did not change.
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-diff",
+            "scale",
+            "deployment",
+            "web",
+            "--replicas=3",
+        ],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+    let out = berth_with(dir.path(), &kc, &["diff", "--live", "--exit-code"]);
+    let text = stable(&transcript(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("-  replicas: 3\n+  replicas: 1\n"), "{text}");
     let mut files = app("berth-diff", "10m", 2);
     files[1].1 = files[1].1.replace("hello", "bonjour");
     approve(dir.path(), &files);

@@ -57,6 +57,8 @@ impl Component {
         });
     }
 
+    // The process outlives the test on purpose (k8s-down.sh stops it by its pid file).
+    #[allow(clippy::zombie_processes)]
     fn start(&self) {
         let log = std::fs::OpenOptions::new()
             .append(true)

@@ -207,7 +207,7 @@ pub fn guard(context: Option<&str>, allow: &[String]) -> Result<Target, ApplyErr
     let home = minikube_home();
     let (trusted_because, minikube_profile) = match detect_minikube(&facts, home.as_deref()) {
         Ok((why, profile)) => (why, Some(profile)),
-        Err(_) if allow.iter().any(|a| *a == facts.name) => {
+        Err(_) if allow.contains(&facts.name) => {
             (format!("allowed by --allow-context {}", facts.name), None)
         }
         Err(reasons) => {

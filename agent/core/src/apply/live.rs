@@ -125,7 +125,7 @@ pub fn compare(object: &Object, live: Option<Value>, dry: Value) -> (Action, Str
     match live {
         None => {
             only_intent(&mut dry, &object.value);
-            let text = TextDiff::from_lines("", &yaml(&dry))
+            let text = TextDiff::from_lines("", yaml(&dry))
                 .unified_diff()
                 .context_radius(3)
                 .header("/dev/null", &format!("applied: {name}"))
@@ -138,7 +138,7 @@ pub fn compare(object: &Object, live: Option<Value>, dry: Value) -> (Action, Str
             if live == dry {
                 return (Action::Unchanged, String::new());
             }
-            let text = TextDiff::from_lines(&yaml(&live), &yaml(&dry))
+            let text = TextDiff::from_lines(yaml(&live), yaml(&dry))
                 .unified_diff()
                 .context_radius(3)
                 .header(&format!("live: {name}"), &format!("applied: {name}"))

@@ -24,7 +24,11 @@ pub fn exposed(file: &str, text: &str) -> Exposed {
     let mut ports = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
-        if line.len() > 7 && line[..7].eq_ignore_ascii_case("EXPOSE ") {
+        // `get`, not slicing: the first seven bytes may end inside a multi-byte character.
+        if line
+            .get(..7)
+            .is_some_and(|w| w.eq_ignore_ascii_case("EXPOSE "))
+        {
             ports.extend(
                 line[7..]
                     .split_whitespace()
@@ -296,6 +300,30 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Found by the fuzzer: `' X' X` and a two-byte character made the EXPOSE check slice
+    /// through the middle of the character and panic.
+    #[test]
+    fn expose_check_survives_multibyte_text() {
+        let text = String::from_utf8(vec![0x27, 0x20, 0x58, 0x27, 0x20, 0x58, 0xd8, 0xae]).unwrap();
+        assert!(
+            super::exposed("services/a/Dockerfile", &text)
+                .ports
+                .is_empty()
+        );
+        assert_eq!(
+            super::exposed(
+                "services/a/Dockerfile",
+                "EXPOSE 8080/tcp 9090
+"
+            )
+            .ports,
+            vec![(8080, 1), (9090, 1)]
+        );
     }
 }
 
