@@ -234,7 +234,7 @@ pub fn live(list: &[LiveChange], stat: bool) -> String {
         changes(list, &mut out);
     } else {
         for c in list.iter().filter(|c| c.action != Action::Unchanged) {
-            out.push_str(&colorize(&c.diff));
+            out.push_str(&super::diff::colorize(&c.diff));
             if let Some(n) = &c.note {
                 out.push_str(&format!("# {}: {n}\n", c.object));
             }
@@ -246,26 +246,6 @@ pub fn live(list: &[LiveChange], stat: bool) -> String {
         count(Action::Configured) + count(Action::Adopted),
         count(Action::Unchanged)
     ));
-    out
-}
-
-fn colorize(diff: &str) -> String {
-    let mut out = String::new();
-    for line in diff.lines() {
-        let styled = if line.starts_with("+++") || line.starts_with("---") {
-            style(line).bold().to_string()
-        } else if line.starts_with('+') {
-            style(line).green().to_string()
-        } else if line.starts_with('-') {
-            style(line).red().to_string()
-        } else if line.starts_with("@@") {
-            style(line).cyan().to_string()
-        } else {
-            line.to_string()
-        };
-        out.push_str(&styled);
-        out.push('\n');
-    }
     out
 }
 

@@ -116,21 +116,7 @@ pub fn patches(diffs: &[&FileDiff]) -> String {
                 .to_string(),
             );
         }
-        for line in unified(d, 3).lines() {
-            let styled = if line.starts_with("+++") || line.starts_with("---") {
-                style(line).bold().to_string()
-            } else if line.starts_with('+') {
-                style(line).green().to_string()
-            } else if line.starts_with('-') {
-                style(line).red().to_string()
-            } else if line.starts_with("@@") {
-                style(line).cyan().to_string()
-            } else {
-                line.to_string()
-            };
-            out.push_str(&styled);
-            out.push('\n');
-        }
+        out.push_str(&colorize(&unified(d, 3)));
     }
     out
 }
@@ -162,4 +148,25 @@ pub fn prompt(d: &FileDiff) -> String {
         _ => "Approve and write it",
     };
     format!("{what}? [y]es, [n]o, [d]iff, [q]uit: ")
+}
+
+/// A unified diff with its lines coloured (when colour is on).
+pub fn colorize(diff: &str) -> String {
+    let mut out = String::new();
+    for line in diff.lines() {
+        let styled = if line.starts_with("+++") || line.starts_with("---") {
+            style(line).bold().to_string()
+        } else if line.starts_with('+') {
+            style(line).green().to_string()
+        } else if line.starts_with('-') {
+            style(line).red().to_string()
+        } else if line.starts_with("@@") {
+            style(line).cyan().to_string()
+        } else {
+            line.to_string()
+        };
+        out.push_str(&styled);
+        out.push('\n');
+    }
+    out
 }

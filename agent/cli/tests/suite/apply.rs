@@ -143,39 +143,6 @@ fn nothing_approved_is_bad_usage() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// A temp copy of the sample app: its spec and services, without dependencies or build output.
-pub fn sample_app() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = repo();
-    copy_dir(&root.join("specs/todo"), &dir.path().join("specs/todo"));
-    for svc in ["backend", "frontend"] {
-        copy_filtered(
-            &root.join("services").join(svc),
-            &dir.path().join("services").join(svc),
-        );
-    }
-    dir
-}
-
-fn copy_filtered(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if ["node_modules", "target", "dist"]
-            .iter()
-            .any(|s| name == *s)
-        {
-            continue;
-        }
-        if entry.file_type().unwrap().is_dir() {
-            copy_filtered(&entry.path(), &to.join(&name));
-        } else {
-            std::fs::copy(entry.path(), to.join(&name)).unwrap();
-        }
-    }
-}
-
 #[test]
 fn build_prints_the_commands_for_minikube_and_docker() {
     let dir = sample_app();

@@ -4,7 +4,8 @@
 //! BERTH_REQUIRE_CLUSTER=1; under plain `cargo test` these tests skip with a message. They run
 //! one at a time (one of them stops the API server), each in its own namespace.
 
-use super::apply::{approve_files, berth_with, sample_app};
+use super::apply::{approve_files, berth_with};
+use super::common::sample_app;
 use super::common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -187,21 +187,6 @@ pub fn label(value: &mut Value, app: &str) {
     }
 }
 
-/// Where a workload's pod template is.
-fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
-    match kind {
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "Job"
-        | "ReplicationController" => Some("/spec/template/spec"),
-        "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
-        "Pod" => Some("/spec"),
-        _ => None,
-    }
-}
-
 /// An image reference changed to what `berth build` made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImageSet {
@@ -224,7 +209,7 @@ pub fn repository(image: &str) -> &str {
 /// `imagePullPolicy: IfNotPresent`, so the cluster uses the local build.
 pub fn set_images(value: &mut Value, built: &BTreeMap<String, String>) -> Vec<ImageSet> {
     let object = ObjectRef::of(value);
-    let Some(ptr) = pod_spec_pointer(&object.kind) else {
+    let Some(ptr) = crate::validate::policy::pod_spec_pointer(&object.kind) else {
         return vec![];
     };
     let mut out = Vec::new();

@@ -7,8 +7,8 @@ use super::yaml::Document;
 use super::{Finding, Severity};
 use serde_json::Value;
 
-/// Where the pod spec sits in each workload kind.
-fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
+/// Where the pod spec sits in each workload kind (apply uses it too, to swap in built images).
+pub fn pod_spec_pointer(kind: &str) -> Option<&'static str> {
     match kind {
         "Pod" => Some("/spec"),
         "Deployment"
