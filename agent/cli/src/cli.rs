@@ -201,12 +201,18 @@ pub struct PlanArgs {
 pub struct SchemaArgs {
     #[arg(value_enum)]
     pub document: SchemaDoc,
+    /// With `refresh`: the kube context to read (default: the current one).
+    #[arg(long)]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SchemaDoc {
     /// The output of `berth plan --output json`.
     Plan,
+    /// Not a print: fetch the Kubernetes schemas of a live cluster (custom resources included)
+    /// into .berth/schemas/cluster.json, which `berth validate` then uses.
+    Refresh,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

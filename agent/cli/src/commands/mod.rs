@@ -209,7 +209,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Diff(args) => diff::run(&cli, args, &root),
         Command::Approve(args) => approve::run(&cli, args, &root),
         Command::Validate(args) => validate::run(&cli, args, &cwd, &root),
-        Command::Schema(args) => schema::run(&cli, args),
+        Command::Schema(args) => schema::run(&cli, args, &root),
         Command::Apply(args) => apply::run(&cli, args, &root),
         Command::Build(args) => build::run(&cli, args, &cwd, &root),
     }

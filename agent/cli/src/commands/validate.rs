@@ -12,14 +12,19 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
             "berth validate prints human, json or sarif output",
         ));
     }
-    let dirs = args.schema_dir.iter().map(|d| cwd.join(d)).collect();
-    let options = Options::new(
+    let dirs: Vec<_> = args.schema_dir.iter().map(|d| cwd.join(d)).collect();
+    let mut options = Options::new(
         args.kubernetes_version.as_deref(),
-        dirs,
+        dirs.clone(),
         &berth_core::config::load(root)
             .map_err(|e| Error::usage(e.to_string()))?
             .validate,
     )?;
+    // A cluster's own schemas (`berth schema refresh`) win, unless a version is asked for.
+    let cluster = root.join(berth_core::validate::CLUSTER_SCHEMAS);
+    if args.kubernetes_version.is_none() && cluster.is_file() {
+        options = options.with_cluster_schemas(&cluster, dirs)?;
+    }
     let files = if args.paths.is_empty() {
         inputs::project(root)?
     } else {

@@ -461,3 +461,102 @@ fn apply_prints_json_lines_and_uses_the_images_berth_build_made() {
         "web:0123456789ab IfNotPresent"
     );
 }
+
+const WIDGET_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+"#;
+
+#[test]
+fn schema_refresh_makes_validate_check_against_the_cluster_custom_resources_included() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("crd.yaml"), WIDGET_CRD).unwrap();
+    let crd = dir.path().join("crd.yaml");
+    let out = kubectl(&kc, &["apply", "-f", crd.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let out = kubectl(
+        &kc,
+        &[
+            "wait",
+            "--for",
+            "condition=established",
+            "--timeout=60s",
+            "crd/widgets.example.com",
+        ],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+
+    std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
+    std::fs::write(
+        dir.path().join("manifests/widget.yaml"),
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\nspec:\n  size: big\n  colour: red\n",
+    )
+    .unwrap();
+    // With the embedded schemas a Widget is unknown.
+    let before = berth_with(dir.path(), &kc, &["validate", "manifests", "-o", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap();
+    assert_eq!(
+        report["findings"][0]["rule"], "schema/unknown-kind",
+        "{report}"
+    );
+
+    let refresh = berth_with(dir.path(), &kc, &["schema", "refresh"]);
+    assert!(refresh.status.success(), "{}", transcript(&refresh));
+    assert!(
+        String::from_utf8_lossy(&refresh.stdout)
+            .contains("wrote .berth/schemas/cluster.json: Kubernetes 1.36"),
+        "{}",
+        transcript(&refresh)
+    );
+
+    let after = berth_with(dir.path(), &kc, &["validate", "manifests", "-o", "json"]);
+    assert_eq!(after.status.code(), Some(1), "{}", transcript(&after));
+    let report: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    let found: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("schema/wrong-type".to_string(), 5),
+            ("schema/unknown-field".to_string(), 6)
+        ],
+        "{report}"
+    );
+    assert!(
+        report["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("schemas of cluster context"),
+        "{report}"
+    );
+    let out = kubectl(&kc, &["delete", "-f", crd.to_str().unwrap(), "--wait=true"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+}

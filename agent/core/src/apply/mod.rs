@@ -10,6 +10,7 @@ pub mod diagnose;
 pub mod error;
 pub mod live;
 pub mod objects;
+pub mod openapi;
 pub mod rollout;
 mod run;
 pub mod ssa;

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use tokio::time::Instant;
 
-fn runtime() -> Result<tokio::runtime::Runtime, ApplyError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ApplyError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -9,6 +9,7 @@ pub mod consistency;
 pub mod dockerfile;
 pub mod helm;
 pub mod inputs;
+pub mod openapi;
 pub mod policy;
 pub mod sarif;
 pub mod schema;
@@ -106,7 +107,12 @@ pub struct Options {
     pub levels: std::collections::BTreeMap<String, Level>,
     /// The helm binary; None skips rendering (and the report says so).
     pub helm: Option<std::path::PathBuf>,
+    /// Said in every report when the schemas are not the embedded ones.
+    pub schema_notice: Option<String>,
 }
+
+/// Where `berth schema refresh` keeps a cluster's schemas; `berth validate` prefers them.
+pub const CLUSTER_SCHEMAS: &str = ".berth/schemas/cluster.json";
 
 impl Default for Options {
     fn default() -> Self {
@@ -114,6 +120,7 @@ impl Default for Options {
             schemas: std::sync::Arc::new(schema::Schemas::empty()),
             levels: Default::default(),
             helm: helm::find_helm(),
+            schema_notice: None,
         })
     }
 }
@@ -156,7 +163,30 @@ impl Options {
             schemas,
             levels,
             helm: helm::find_helm(),
+            schema_notice: None,
         })
+    }
+
+    /// Validates against the schemas `berth schema refresh` fetched from a cluster.
+    pub fn with_cluster_schemas(
+        mut self,
+        path: &std::path::Path,
+        schema_dirs: Vec<std::path::PathBuf>,
+    ) -> Result<Options, ValidateError> {
+        let schemas = schema::Schemas::from_file(path, schema_dirs)?;
+        let raw: serde_json::Value = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        self.schema_notice = Some(format!(
+            "validated against the schemas of cluster context {:?} (Kubernetes {}, fetched {}); delete {} to use the embedded ones",
+            raw["context"].as_str().unwrap_or("?"),
+            schemas.version,
+            raw["fetched_at"].as_str().unwrap_or("?"),
+            CLUSTER_SCHEMAS
+        ));
+        self.schemas = std::sync::Arc::new(schemas);
+        Ok(self)
     }
 
     fn level(&self, rule: &str) -> Option<Level> {
@@ -226,6 +256,7 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
         .collect();
     let mut report = Report {
         files: inputs.len(),
+        notices: options.schema_notice.iter().cloned().collect(),
         ..Report::default()
     };
     let mut findings = Vec::new();

@@ -102,6 +102,18 @@ impl Schemas {
         })
     }
 
+    /// Schemas fetched from a cluster by `berth schema refresh` (same format as the embedded).
+    pub fn from_file(path: &Path, dirs: Vec<PathBuf>) -> Result<Schemas, SchemaError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SchemaError::Unreadable(path.display().to_string(), e.to_string()))?;
+        let mut s = Schemas::parse(&text).map_err(|e| match e {
+            SchemaError::Unreadable(_, m) => SchemaError::Unreadable(path.display().to_string(), m),
+            other => other,
+        })?;
+        s.extra_dirs = dirs;
+        Ok(s)
+    }
+
     /// No schemas at all: every object is of an unknown kind.
     pub fn empty() -> Schemas {
         Schemas {
