@@ -275,17 +275,14 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
             Kind::ChartFile | Kind::Other => {}
         }
     }
-    for files in manifests.values() {
-        let parsed = parse_all(files);
-        let mut docs: Vec<(String, yaml::Document)> = Vec::new();
-        for (file, result) in parsed {
-            match result {
-                Ok(d) => docs.extend(d.into_iter().map(|d| (file.clone(), d))),
-                Err(f) => findings.push(f),
-            }
-        }
-        check_objects(&docs, &exposed, options, &mut findings);
-        report.objects += docs.len();
+    // Folders are checked in parallel, each whole; a lone folder is split across the cores.
+    let groups: Vec<&Vec<&Input>> = manifests.values().collect();
+    let inner = groups.len() == 1;
+    for (found, objects) in parallel_map(&groups, !inner, |files| {
+        check_folder(files, &exposed, options, inner)
+    }) {
+        findings.extend(found);
+        report.objects += objects;
     }
     for root in &chart_roots {
         let files: Vec<&Input> = inputs
@@ -296,7 +293,7 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
         match &options.helm {
             Some(h) => {
                 let docs = helm::render(h, root, &files, &mut findings);
-                check_objects(&docs, &[], options, &mut findings);
+                check_objects(&docs, &[], options, true, &mut findings);
                 report.objects += docs.len();
             }
             None => report.notices.push(format!("{root}: helm is not installed, so the chart's templates were not rendered or checked (its values were)")),
@@ -322,24 +319,32 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
     report
 }
 
-type Parsed = (String, Result<Vec<yaml::Document>, Finding>);
-
-/// Parses files on every core; a file with a syntax error gives a finding (and whatever
-/// documents came before the error are not checked, as kubectl would reject the file).
-fn parse_all(files: &[&Input]) -> Vec<Parsed> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len().max(1));
+/// `f` over `items`, in order; on every core when `parallel`.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let workers = if parallel {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(items.len())
+    } else {
+        1
+    };
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<(usize, Parsed)> = std::thread::scope(|s| {
+    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(input) = files.get(i) else { break };
-                        mine.push((i, (input.path.clone(), parse_one(input))));
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
                     }
                     mine
                 })
@@ -351,7 +356,29 @@ fn parse_all(files: &[&Input]) -> Vec<Parsed> {
             .collect()
     });
     out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, p)| p).collect()
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One folder of manifests: parsed, each object checked, then the cross-file checks.
+fn check_folder(
+    files: &[&Input],
+    exposed: &[consistency::Exposed],
+    options: &Options,
+    parallel: bool,
+) -> (Vec<Finding>, usize) {
+    let mut findings = Vec::new();
+    let mut docs: Vec<(String, yaml::Document)> = Vec::new();
+    for (input, result) in files
+        .iter()
+        .zip(parallel_map(files, parallel, |i| parse_one(i)))
+    {
+        match result {
+            Ok(d) => docs.extend(d.into_iter().map(|d| (input.path.clone(), d))),
+            Err(f) => findings.push(f),
+        }
+    }
+    check_objects(&docs, exposed, options, parallel, &mut findings);
+    (findings, docs.len())
 }
 
 fn parse_one(input: &Input) -> Result<Vec<yaml::Document>, Finding> {
@@ -372,37 +399,21 @@ fn parse_one(input: &Input) -> Result<Vec<yaml::Document>, Finding> {
     Ok(docs.into_iter().filter(|d| !d.value.is_null()).collect())
 }
 
-/// Schema and policy checks per object (in parallel), then the cross-file checks.
+/// Schema and policy checks per object, then the cross-file checks.
 fn check_objects(
     docs: &[(String, yaml::Document)],
     exposed: &[consistency::Exposed],
     options: &Options,
+    parallel: bool,
     findings: &mut Vec<Finding>,
 ) {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(docs.len().max(1));
-    let chunk = docs.len().div_ceil(workers).max(1);
-    let per_object: Vec<Finding> = std::thread::scope(|s| {
-        let handles: Vec<_> = docs
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    for (file, doc) in part {
-                        schema::check(&options.schemas, file, doc, &mut out);
-                        policy::check(file, doc, &mut out);
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+    let per_object = parallel_map(docs, parallel, |(file, doc)| {
+        let mut out = Vec::new();
+        schema::check(&options.schemas, file, doc, &mut out);
+        policy::check(file, doc, &mut out);
+        out
     });
-    findings.extend(per_object);
+    findings.extend(per_object.into_iter().flatten());
     let objects: Vec<consistency::Object> = docs
         .iter()
         .map(|(file, doc)| consistency::Object { file, doc })

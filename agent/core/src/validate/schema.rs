@@ -19,6 +19,9 @@ static EMBEDDED: &str = include_str!("../../schemas/kubernetes-1.36.json");
 /// The URI the embedded definitions are registered under.
 const DEFS_URI: &str = "urn:berth:kubernetes";
 
+/// A compiled validator, its compile error, or None when no schema names the type.
+type Compiled = Option<Result<Arc<Validator>, String>>;
+
 pub struct Schemas {
     pub version: String,
     /// `{"$defs": {...}}`: every definition, registered once and shared by all validators.
@@ -26,7 +29,7 @@ pub struct Schemas {
     registry: Option<Arc<jsonschema::Registry<'static>>>,
     /// (apiVersion, kind) -> definition name.
     index: HashMap<(String, String), String>,
-    compiled: Mutex<HashMap<String, Arc<Validator>>>,
+    compiled: Mutex<HashMap<String, Arc<std::sync::OnceLock<Compiled>>>>,
     /// Extra schemas in kubeconform's layout (`{kind}-{group}-{version}.json`), for CRDs.
     extra_dirs: Vec<PathBuf>,
 }
@@ -143,26 +146,35 @@ impl Schemas {
             .contains_key(&(api_version.to_string(), kind.to_string()))
     }
 
-    /// The validator for an object type, compiled on first use and shared after.
+    /// The validator for an object type, compiled on first use and shared after; threads that
+    /// need the same type at once wait for one compilation.
     fn validator(
         &self,
         api_version: &str,
         kind: &str,
     ) -> Option<Result<(Arc<Validator>, Option<String>), String>> {
-        let key = format!("{api_version}|{kind}");
-        if let Some(v) = self.compiled.lock().ok()?.get(&key) {
-            return Some(Ok((
-                v.clone(),
-                self.index.get(&(api_version.into(), kind.into())).cloned(),
-            )));
+        let cell = {
+            let mut map = self.compiled.lock().ok()?;
+            map.entry(format!("{api_version}|{kind}"))
+                .or_default()
+                .clone()
+        };
+        let def = self
+            .index
+            .get(&(api_version.to_string(), kind.to_string()))
+            .cloned();
+        match cell.get_or_init(|| self.compile(api_version, kind, def.as_deref())) {
+            None => None,
+            Some(Ok(v)) => Some(Ok((v.clone(), def))),
+            Some(Err(e)) => Some(Err(e.clone())),
         }
-        let (schema, def) =
-            if let Some(def) = self.index.get(&(api_version.to_string(), kind.to_string())) {
-                (
-                    serde_json::json!({ "$ref": format!("{DEFS_URI}#/$defs/{def}") }),
-                    Some(def.clone()),
-                )
-            } else {
+    }
+
+    /// None when no schema names this type (it is then an unknown kind).
+    fn compile(&self, api_version: &str, kind: &str, def: Option<&str>) -> Compiled {
+        let schema = match def {
+            Some(def) => serde_json::json!({ "$ref": format!("{DEFS_URI}#/$defs/{def}") }),
+            None => {
                 let file = self
                     .extra_dirs
                     .iter()
@@ -172,23 +184,17 @@ impl Schemas {
                     .map_err(|e| e.to_string())
                     .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
                 {
-                    Ok(v) => (v, None),
+                    Ok(v) => v,
                     Err(e) => return Some(Err(format!("{}: {e}", file.display()))),
                 }
-            };
+            }
+        };
         let options = jsonschema::options().with_draft(jsonschema::Draft::Draft202012);
-        let built = match (&self.registry, &def) {
+        let built = match (&self.registry, def) {
             (Some(registry), Some(_)) => options.with_registry(registry).build(&schema),
             _ => options.build(&schema),
         };
-        let validator = match built {
-            Ok(v) => Arc::new(v),
-            Err(e) => return Some(Err(e.to_string())),
-        };
-        if let Ok(mut c) = self.compiled.lock() {
-            c.insert(key, validator.clone());
-        }
-        Some(Ok((validator, def)))
+        Some(built.map(Arc::new).map_err(|e| e.to_string()))
     }
 
     /// The property names allowed at `pointer` inside an object of definition `def`.
