@@ -504,6 +504,19 @@ fn schema_refresh_makes_validate_check_against_the_cluster_custom_resources_incl
         ],
     );
     assert!(out.status.success(), "{}", transcript(&out));
+    // The API server publishes a new group's OpenAPI a moment after the CRD is established.
+    let published = (0..60).any(|_| {
+        let index = kubectl(&kc, &["get", "--raw", "/openapi/v3"]);
+        let found = String::from_utf8_lossy(&index.stdout).contains("apis/example.com/v1");
+        if !found {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        found
+    });
+    assert!(
+        published,
+        "the API server never published apis/example.com/v1 in /openapi/v3"
+    );
 
     std::fs::create_dir_all(dir.path().join("manifests")).unwrap();
     std::fs::write(
