@@ -2,7 +2,6 @@
 //! (Dockerfile EXPOSE, containerPort, Service targetPort, probe ports), named ports that do not
 //! exist, Services that select no pods, and backend URLs that name no Service.
 
-use super::schema::{display_path, object_name};
 use super::yaml::Document;
 use super::{Finding, Severity};
 use serde_json::Value;
@@ -74,18 +73,9 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
                    severity: Severity,
                    message: String,
                    hint: String| {
-        let pos = o.doc.positions().find(pointer);
-        out.push(Finding {
-            rule: rule.into(),
-            severity,
-            file: o.file.into(),
-            line: pos.line,
-            column: pos.column,
-            object: object_name(&o.doc.value),
-            path: Some(display_path(pointer)),
-            message,
-            hint: Some(hint),
-        });
+        let mut f = Finding::at(rule, o.file, o.doc, pointer, message, Some(hint));
+        f.severity = severity;
+        out.push(f);
     };
     let workloads: Vec<(&Object, &str, &Value)> = objects
         .iter()

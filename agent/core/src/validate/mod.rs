@@ -44,6 +44,31 @@ pub struct Finding {
     pub hint: Option<String>,
 }
 
+impl Finding {
+    /// An error about the node at JSON `pointer` in `doc`, placed at that node's line and column.
+    pub(crate) fn at(
+        rule: &str,
+        file: &str,
+        doc: &yaml::Document,
+        pointer: &str,
+        message: String,
+        hint: Option<String>,
+    ) -> Finding {
+        let pos = doc.positions().find(pointer);
+        Finding {
+            rule: rule.into(),
+            severity: Severity::Error,
+            file: file.into(),
+            line: pos.line,
+            column: pos.column,
+            object: schema::object_name(&doc.value),
+            path: Some(schema::display_path(pointer)),
+            message,
+            hint,
+        }
+    }
+}
+
 /// What `berth validate` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {

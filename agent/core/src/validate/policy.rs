@@ -2,9 +2,8 @@
 //! limits, probes, non-root, no privilege, no host access, pinned images). Each rule has an id
 //! from `crate::rules`, is on by default, and can be turned off or down in berth.toml.
 
-use super::schema::{display_path, object_name};
+use super::Finding;
 use super::yaml::Document;
-use super::{Finding, Severity};
 use serde_json::Value;
 
 /// Where the pod spec sits in each workload kind (apply uses it too, to swap in built images).
@@ -38,20 +37,15 @@ pub fn check(file: &str, doc: &Document, out: &mut Vec<Finding>) {
     let Some(pod) = v.pointer(pod_ptr) else {
         return;
     };
-    let object = object_name(v);
     let mut add = |rule: &str, pointer: String, message: String, hint: &str| {
-        let pos = doc.positions().find(&pointer);
-        out.push(Finding {
-            rule: rule.into(),
-            severity: Severity::Error,
-            file: file.into(),
-            line: pos.line,
-            column: pos.column,
-            object: object.clone(),
-            path: Some(display_path(&pointer)),
+        out.push(Finding::at(
+            rule,
+            file,
+            doc,
+            &pointer,
             message,
-            hint: Some(hint.into()),
-        });
+            Some(hint.into()),
+        ));
     };
 
     for (field, what) in [

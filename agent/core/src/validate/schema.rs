@@ -3,8 +3,8 @@
 //! embedded (`agent/core/schemas/`, from `scripts/update-schemas.py`), with
 //! `additionalProperties: false` everywhere, so a typo fails; `--schema-dir` adds CRDs.
 
+use super::Finding;
 use super::yaml::Document;
-use super::{Finding, Severity};
 use jsonschema::Validator;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
@@ -281,20 +281,8 @@ fn describe(v: &Value) -> String {
 /// Checks one document against the schemas; `file` names it in findings.
 pub fn check(schemas: &Schemas, file: &str, doc: &Document, out: &mut Vec<Finding>) {
     let v = &doc.value;
-    let object = object_name(v);
     let finding = |rule: &str, pointer: &str, message: String, hint: Option<String>| {
-        let pos = doc.positions().find(pointer);
-        Finding {
-            rule: rule.into(),
-            severity: Severity::Error,
-            file: file.into(),
-            line: pos.line,
-            column: pos.column,
-            object: object.clone(),
-            path: Some(display_path(pointer)),
-            message,
-            hint,
-        }
+        Finding::at(rule, file, doc, pointer, message, hint)
     };
     for (pointer, key, pos) in &doc.duplicates {
         let mut f = finding(
