@@ -41,6 +41,103 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Build each service's image with a content-derived tag, into Minikube or a Docker daemon.
     Build(BuildArgs),
+    /// Plan, draft, diff, validate, stop for approval, then build, apply, wait and verify.
+    Up(UpArgs),
+    /// For CI: regenerate everything from the specs, validate, and fail on drift (never prompts).
+    Ci(CiArgs),
+    /// Where each spec stands: tasks, drafts not approved, approvals not applied, the cluster.
+    Status(StatusArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print berth's man page (roff), e.g. `berth man > berth.1`.
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UpArgs {
+    /// The spec folder or file (default: the only folder under specs/).
+    pub path: Option<PathBuf>,
+    /// Approve every file that validates without asking (files with errors, and files edited
+    /// by hand, are not approved, and nothing is applied then).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Stop after approval: write the approved files, build and apply nothing.
+    #[arg(long)]
+    pub no_apply: bool,
+    /// Use the images the manifests name as they are: build nothing.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Where to build (default: minikube for a Minikube context, else docker).
+    #[arg(long, value_enum)]
+    pub builder: Option<BuilderKind>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// How long to wait for rollouts, e.g. 90s, 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    #[command(flatten)]
+    pub drafting: DraftingArgs,
+}
+
+/// Who drafts (shared by up and ci).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DraftingArgs {
+    /// Who drafts.
+    #[arg(long, value_enum, default_value_t = Provider::Offline)]
+    pub provider: Provider,
+    /// Never ask a model: answers must come from berth.lock or .berth/cache/ (exit 1 if not).
+    #[arg(long)]
+    pub frozen: bool,
+    /// The model (over BERTH_MODEL and llm.model in berth.toml).
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// The OpenAI-compatible endpoint, up to /v1 (over OPENAI_BASE_URL and llm.base_url).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CiArgs {
+    /// The spec folder or file (default: the only folder under specs/).
+    pub path: Option<PathBuf>,
+    /// Exit 1 on drift or validation errors, writing nothing (the default).
+    #[arg(long, conflicts_with = "write")]
+    pub check: bool,
+    /// Write the regenerated files and berth.lock.
+    #[arg(long)]
+    pub write: bool,
+    /// Never ask a model: what berth.lock and .berth/cache/ hold, or exit 1 naming what changed.
+    #[arg(long)]
+    pub frozen: bool,
+    /// The model, when berth.lock says a model drafted the files (over BERTH_MODEL).
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// The OpenAI-compatible endpoint (over OPENAI_BASE_URL and llm.base_url).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Then approve what validates and apply it; needs --allow-context.
+    #[arg(long, requires = "allow_context")]
+    pub apply: bool,
+    /// The context --apply may use (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub allow_context: Vec<String>,
+    /// The kubeconfig context for --apply (default: the current one).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// A spec folder or file (default: every folder under specs/).
+    pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Which cluster, and whether a non-local one is allowed (shared by apply and diff --live).

@@ -15,20 +15,20 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     output::init_color(args.color);
     match commands::run(args) {
-        Ok(code) => code.into(),
+        Ok(code) => ExitCode::from(code.code()),
         Err(err) => {
             // The chain once, outermost first, like `error: ...: caused by`.
-            let mut msg = format!("error: {err}");
-            let mut source = std::error::Error::source(err.as_ref());
-            while let Some(s) = source {
-                let text = s.to_string();
-                if !msg.contains(&text) {
+            let mut msg = String::new();
+            for (i, e) in err.chain().enumerate() {
+                let text = e.to_string();
+                if i == 0 {
+                    msg = format!("error: {text}");
+                } else if !msg.contains(&text) {
                     msg.push_str(&format!("\n  caused by: {text}"));
                 }
-                source = s.source();
             }
             output::eprintln_safe(&msg);
-            err.exit_code().into()
+            ExitCode::from(err.exit().code())
         }
     }
 }

@@ -4,35 +4,14 @@
 
 use crate::diff::{Change, FileDiff};
 use crate::fsutil::write_atomic;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::record::{ApprovalRecord, ApprovedFile, RecordError, save_record};
 use std::path::Path;
-
-pub const RECORD: &str = ".berth/approved.json";
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApprovalRecord {
-    /// By path, relative to the project root.
-    pub files: BTreeMap<String, ApprovedFile>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApprovedFile {
-    pub sha256: String,
-    /// RFC 3339, UTC.
-    pub approved_at: String,
-    pub artifact: String,
-    pub generator: String,
-    pub sources: Vec<String>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApproveError {
-    /// The approval record is unreadable; nothing was written.
-    #[error("{path}: the approval record is unreadable: {message}")]
-    Record { path: String, message: String },
+    /// The approval record is unreadable or could not be saved.
+    #[error(transparent)]
+    Record(#[from] RecordError),
     /// Writing an approved file failed; the files listed before it were written and recorded.
     #[error("{path}: cannot write: {source}")]
     Write {
@@ -40,28 +19,6 @@ pub enum ApproveError {
         #[source]
         source: std::io::Error,
     },
-}
-
-pub fn load_record(root: &Path) -> Result<ApprovalRecord, ApproveError> {
-    match std::fs::read_to_string(root.join(RECORD)) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| ApproveError::Record {
-            path: format!("{RECORD}:{}", e.line()),
-            message: e.to_string(),
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ApprovalRecord::default()),
-        Err(e) => Err(ApproveError::Record {
-            path: RECORD.into(),
-            message: e.to_string(),
-        }),
-    }
-}
-
-fn save_record(root: &Path, record: &ApprovalRecord) -> Result<(), ApproveError> {
-    let text = serde_json::to_string_pretty(record).unwrap_or_default() + "\n";
-    write_atomic(&root.join(RECORD), text.as_bytes()).map_err(|e| ApproveError::Write {
-        path: RECORD.into(),
-        source: e,
-    })
 }
 
 /// Writes (or removes) each approved file, then records it. Returns the paths done and, if a
@@ -117,7 +74,7 @@ pub fn approve(
         }
     }
     if let Err(e) = save_record(root, record) {
-        failure.get_or_insert(e);
+        failure.get_or_insert(e.into());
     }
     (done, failure)
 }

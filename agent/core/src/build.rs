@@ -4,9 +4,9 @@
 //! the daemon of `minikube docker-env`) or a plain Docker daemon. The CLI runs them; the images
 //! built are recorded in `.berth/images.json`, which `apply` uses for the containers' images.
 
-use crate::draft::sha256_hex;
 use crate::fsutil::write_atomic;
 use crate::plan::Plan;
+use crate::record::sha256_hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

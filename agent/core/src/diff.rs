@@ -2,8 +2,7 @@
 //! `FileDiff` per file out (added, modified, unchanged or removed, and whether a person edited
 //! it since berth wrote it), with unified diffs and line counts.
 
-use crate::approve::ApprovalRecord;
-use crate::draft::{Proposal, Staged, sha256_hex};
+use crate::record::{ApprovalRecord, Proposal, Staged, sha256_hex};
 use serde::Serialize;
 use similar::TextDiff;
 use std::path::Path;
@@ -120,6 +119,18 @@ pub fn diff(
         }
     }
     Ok(out)
+}
+
+/// Two versions of one file, `old` on disk and `new` proposed (None: absent), compared with
+/// no approval record in view: for `berth ci`, which compares the tree with what berth drafts.
+pub fn compare(path: &str, old: Option<String>, new: Option<String>) -> FileDiff {
+    let change = match (&old, &new) {
+        (None, Some(_)) => Change::Added,
+        (Some(_), None) => Change::Removed,
+        (a, b) if a == b => Change::Unchanged,
+        _ => Change::Modified,
+    };
+    file_diff(path.to_string(), change, None, false, old, new, None)
 }
 
 fn file_diff(

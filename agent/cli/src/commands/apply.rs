@@ -5,7 +5,7 @@
 
 use super::{Error, Exit};
 use crate::cli::{ApplyArgs, Cli, ClusterArgs, Output};
-use berth_core::apply::{self, Event, Options};
+use berth_cluster::apply::{self, Event, Options};
 use std::path::Path;
 
 pub fn options(c: &ClusterArgs) -> Options {

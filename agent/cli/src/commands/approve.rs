@@ -4,18 +4,56 @@
 
 use super::{Error, Exit};
 use crate::cli::{ApproveArgs, Cli, Output};
-use berth_core::approve::{approve, load_record};
-use berth_core::diff::{Change, FileDiff, diff, select};
-use berth_core::draft::load_staged;
+use berth_core::diff::{FileDiff, diff, select};
+use berth_core::record::{load_record, load_staged};
+use berth_pipeline::approve::{self, ApprovalPolicy, Approver, Decision, Outcome};
+use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::path::Path;
 
-#[derive(Debug, serde::Serialize)]
-struct Outcome {
-    approved: Vec<String>,
-    declined: Vec<String>,
-    /// Edited by hand since berth wrote them, and not overwritten.
-    kept: Vec<String>,
+/// Asks on stderr, reads answers from stdin (a terminal or a pipe).
+pub struct Prompt {
+    lines: std::io::Lines<std::io::StdinLock<'static>>,
+}
+
+impl Prompt {
+    pub fn new() -> Self {
+        Prompt {
+            lines: std::io::stdin().lock().lines(),
+        }
+    }
+}
+
+impl Approver for Prompt {
+    fn decide(&mut self, d: &FileDiff, has_errors: bool) -> Decision {
+        eprint!("{}", crate::render::diff::prompt_header(d));
+        if has_errors {
+            eprintln!("validation found errors in this file (`berth validate` shows them)");
+        }
+        loop {
+            eprint!("{}", crate::render::diff::prompt(d));
+            let answer = match self.lines.next() {
+                Some(Ok(line)) => line.trim().to_lowercase(),
+                _ => {
+                    eprintln!(
+                        "\n(no more answers on stdin: stopping; use --yes to approve without asking)"
+                    );
+                    return Decision::Quit;
+                }
+            };
+            match answer.as_str() {
+                "y" | "yes" => return Decision::Approve,
+                // Enter keeps a hand-edited file, as the prompt says; elsewhere it asks again.
+                "n" | "no" => return Decision::Decline,
+                "" if d.conflict.is_some() => return Decision::Decline,
+                "d" | "diff" => eprint!("{}", crate::render::diff::patches(&[d])),
+                "q" | "quit" => return Decision::Quit,
+                _ => {
+                    eprintln!("y: approve and write it, n: skip it, d: show the diff, q: stop here")
+                }
+            }
+        }
+    }
 }
 
 pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
@@ -25,85 +63,27 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     let staged = load_staged(root)?;
     let mut record = load_record(root)?;
     let diffs = select(diff(root, &staged, &record)?, &args.only)?;
-    let pending: Vec<&FileDiff> = diffs
-        .iter()
-        .filter(|d| !(d.change == Change::Unchanged && d.approved))
-        .collect();
+    let pending = approve::pending(&diffs);
     if pending.is_empty() {
         crate::output::eprintln_safe(
             "nothing to approve: the tree matches the staged drafts and the approval record",
         );
         return Ok(Exit::Ok);
     }
-
-    let mut outcome = Outcome {
-        approved: vec![],
-        declined: vec![],
-        kept: vec![],
-    };
-    let mut chosen: Vec<&FileDiff> = Vec::new();
-    if args.yes {
-        for d in &pending {
-            if d.conflict.is_some() && !args.force {
-                outcome.kept.push(d.path.clone());
-            } else {
-                chosen.push(d);
-            }
-        }
+    let policy = if args.yes {
+        ApprovalPolicy::ApproveAll
     } else {
-        let stdin = std::io::stdin();
-        let mut lines = stdin.lock().lines();
-        let mut quit = false;
-        for d in &pending {
-            if quit {
-                outcome.declined.push(d.path.clone());
-                continue;
-            }
-            eprint!("{}", crate::render::diff::prompt_header(d));
-            loop {
-                eprint!("{}", crate::render::diff::prompt(d));
-                let answer = match lines.next() {
-                    Some(Ok(line)) => line.trim().to_lowercase(),
-                    _ => {
-                        eprintln!(
-                            "\n(no more answers on stdin: stopping; use --yes to approve without asking)"
-                        );
-                        "q".into()
-                    }
-                };
-                match answer.as_str() {
-                    "y" | "yes" => {
-                        chosen.push(d);
-                        break;
-                    }
-                    "n" | "no" | "" if d.conflict.is_some() => {
-                        outcome.kept.push(d.path.clone());
-                        break;
-                    }
-                    "n" | "no" => {
-                        outcome.declined.push(d.path.clone());
-                        break;
-                    }
-                    "d" | "diff" => eprint!("{}", crate::render::diff::patches(&[d])),
-                    "q" | "quit" => {
-                        quit = true;
-                        if d.conflict.is_some() {
-                            outcome.kept.push(d.path.clone())
-                        } else {
-                            outcome.declined.push(d.path.clone())
-                        }
-                        break;
-                    }
-                    _ => eprintln!(
-                        "y: approve and write it, n: skip it, d: show the diff, q: stop here"
-                    ),
-                }
-            }
-        }
-    }
-
-    let (written, failure) = approve(root, &mut record, &chosen);
-    outcome.approved = written;
+        ApprovalPolicy::Ask
+    };
+    let (outcome, failure) = approve::run(
+        root,
+        &mut record,
+        &pending,
+        &BTreeSet::new(),
+        policy,
+        args.force,
+        &mut Prompt::new(),
+    );
     let text = match cli.output {
         Output::Json => {
             serde_json::to_string_pretty(&outcome).map_err(|e| Error::usage(e.to_string()))? + "\n"
@@ -112,13 +92,16 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     };
     crate::output::print(&text);
     if let Some(e) = failure {
-        return Err(Error::external(e.into()));
+        return Err(e);
     }
-    let refused = !outcome.declined.is_empty() || !outcome.kept.is_empty();
-    Ok(if refused { Exit::Findings } else { Exit::Ok })
+    Ok(if outcome.refused() {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
 }
 
-fn summary(o: &Outcome) -> String {
+pub fn summary(o: &Outcome) -> String {
     let mut out = String::new();
     let mut section = |title: &str, files: &[String]| {
         if !files.is_empty() {
@@ -134,5 +117,6 @@ fn summary(o: &Outcome) -> String {
         "kept as edited by hand (use --force, or answer y, to overwrite)",
         &o.kept,
     );
+    section("not approved: validation found errors in them", &o.invalid);
     out
 }

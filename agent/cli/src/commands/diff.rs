@@ -2,9 +2,9 @@
 
 use super::{Error, Exit};
 use crate::cli::{Cli, DiffArgs, Output};
-use berth_core::approve::load_record;
 use berth_core::diff::{Change, FileDiff, diff, select};
-use berth_core::draft::load_staged;
+use berth_core::record::load_record;
+use berth_core::record::load_staged;
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {

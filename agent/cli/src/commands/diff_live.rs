@@ -4,7 +4,7 @@
 
 use super::{Error, Exit};
 use crate::cli::{Cli, DiffArgs, Output};
-use berth_core::apply::{self, Action};
+use berth_cluster::apply::{self, Action};
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {

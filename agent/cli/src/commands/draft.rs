@@ -1,82 +1,57 @@
 //! `berth draft [PATH]`: the plan in, proposals drafted and staged under .berth/staged/.
 
 use super::{Error, Exit};
-use crate::cli::{Cli, DraftArgs, Output};
-use berth_core::approve::load_record;
-use berth_core::diff::{Change, diff};
-use berth_core::draft::llm::{LlmDrafter, Overrides, Settings};
-use berth_core::draft::{self, Drafter, Staged, offline::OfflineDrafter};
-use berth_core::source::display_path;
-use berth_core::{plan, spec};
+use crate::cli::{Cli, DraftArgs, Output, Provider};
+use berth_core::diff::Change;
+use berth_draft::llm::Overrides;
+use berth_pipeline::draft::{self, Drafting};
+use berth_pipeline::project;
 use std::path::Path;
 
-/// Reads the one spec a draft is for and makes its plan.
-pub fn one_plan(
-    path: Option<&Path>,
-    cwd: &Path,
-    root: &Path,
-) -> Result<(spec::Spec, plan::Plan), Error> {
-    let path = match path {
-        Some(p) => cwd.join(p),
-        None => {
-            let mut found = spec::discover(&root.join("specs"), root)?;
-            if found.len() > 1 {
-                let names: Vec<String> = found.iter().map(|p| display_path(p, root)).collect();
-                return Err(Error::usage(format!(
-                    "several specs found ({}): name the one to draft",
-                    names.join(", ")
-                )));
-            }
-            found.remove(0)
-        }
-    };
-    let spec = spec::load(&path, root)?;
-    let plan = plan::build(&spec, root)?;
-    Ok((spec, plan))
+/// The drafter the flags ask for; progress on a terminal for a model's answers.
+pub fn drafting(
+    cli: &Cli,
+    provider: Provider,
+    frozen: bool,
+    model: Option<String>,
+    base_url: Option<String>,
+) -> Result<Drafting, Error> {
+    match provider {
+        Provider::Offline if model.is_some() || base_url.is_some() => Err(Error::usage(
+            "--model and --base-url apply to --provider openai",
+        )),
+        Provider::Offline => Ok(Drafting::Offline),
+        Provider::Openai => Ok(Drafting::Llm {
+            overrides: Overrides { model, base_url },
+            frozen,
+            progress: (cli.output == Output::Human)
+                .then(|| Box::new(crate::render::llm::progress) as berth_draft::llm::Progress),
+        }),
+    }
 }
 
 pub fn run(cli: &Cli, args: &DraftArgs, cwd: &Path, root: &Path) -> Result<Exit, Error> {
     if !matches!(cli.output, Output::Human | Output::Json) {
         return Err(Error::usage("berth draft prints human or json output"));
     }
-    let (_, plan) = one_plan(args.path.as_deref(), cwd, root)?;
-    let llm = match args.provider {
-        crate::cli::Provider::Offline => {
-            if args.model.is_some() || args.base_url.is_some() {
-                return Err(Error::usage(
-                    "--model and --base-url apply to --provider openai",
-                ));
-            }
-            None
-        }
-        crate::cli::Provider::Openai => Some(llm_drafter(cli, args, root)?),
-    };
-    let drafter: &dyn Drafter = match &llm {
-        Some(d) => d,
-        None => &OfflineDrafter,
-    };
-    let drafted = draft::draft_all(&plan, &draft::spec_items(&plan), drafter);
-    if llm.is_some() {
+    let (_, plan) = project::one_plan(args.path.as_deref(), cwd, root)?;
+    let choice = drafting(
+        cli,
+        args.provider,
+        args.frozen,
+        args.model.clone(),
+        args.base_url.clone(),
+    )?;
+    let llm = matches!(choice, Drafting::Llm { .. });
+    let drafted = draft::draft(root, &plan, choice);
+    if llm {
         crate::render::llm::clear_progress();
     }
-    let proposals = drafted?;
-    let record = load_record(root)?;
-    let removed = record
-        .files
-        .keys()
-        .filter(|p| !proposals.iter().any(|x| &x.path == *p))
-        .cloned()
-        .collect();
-    let staged = Staged {
-        app: plan.app.clone(),
-        spec: plan.spec.clone(),
-        proposals,
-        removed,
-    };
-    draft::stage(root, &staged)?;
-    let summary = llm.as_ref().map(LlmDrafter::finish).transpose()?;
-    let diffs = diff(root, &staged, &record)?;
-
+    let draft::Drafted {
+        staged,
+        diffs,
+        llm: summary,
+    } = drafted?;
     let text = match (cli.output, &summary) {
         (Output::Json, None) => {
             serde_json::to_string_pretty(&staged).map_err(|e| Error::usage(e.to_string()))? + "\n"
@@ -101,26 +76,7 @@ pub fn run(cli: &Cli, args: &DraftArgs, cwd: &Path, root: &Path) -> Result<Exit,
     crate::output::eprintln_safe(&format!(
         "staged {} files in {} ({changed} differ from the tree): review with `berth diff`, then `berth approve`",
         staged.proposals.len(),
-        draft::STAGED_DIR
+        berth_core::record::STAGED_DIR
     ));
     Ok(Exit::Ok)
-}
-
-/// The LLM drafter, configured by berth.toml, then the environment, then the flags.
-fn llm_drafter(cli: &Cli, args: &DraftArgs, root: &Path) -> Result<LlmDrafter, Error> {
-    let config = berth_core::config::load(root)?;
-    let flags = Overrides {
-        model: args.model.clone(),
-        base_url: args.base_url.clone(),
-    };
-    let settings = Settings::resolve(&config.llm, &|k| std::env::var(k).ok(), &flags)?;
-    let drafter = LlmDrafter::new(root, settings, args.frozen)?.with_validator(
-        berth_core::draft::llm::default_validator(config.validate.clone()),
-        &config.validate.to_string(),
-    );
-    Ok(if cli.output == Output::Human {
-        drafter.with_progress(Box::new(crate::render::llm::progress))
-    } else {
-        drafter
-    })
 }

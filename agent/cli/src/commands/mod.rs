@@ -3,188 +3,24 @@
 mod apply;
 mod approve;
 mod build;
+mod ci;
 mod diff;
 mod diff_live;
 mod draft;
 mod plan;
 mod schema;
+mod status;
+mod up;
 mod validate;
 
 use crate::cli::{Cli, Command};
-use berth_core::{PlanError, SpecError};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-/// Exit statuses, as documented in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Ok = 0,
-    Findings = 1,
-    Usage = 2,
-    External = 3,
-}
+pub use berth_core::exit::{Error, Exit};
 
-impl From<Exit> for ExitCode {
-    fn from(e: Exit) -> Self {
-        ExitCode::from(e as u8)
-    }
-}
-
-/// An error with the exit status it means.
-#[derive(Debug)]
-pub struct Error {
-    inner: anyhow::Error,
-    code: Exit,
-}
-
-impl Error {
-    pub fn usage(msg: impl Into<String>) -> Self {
-        Self {
-            inner: anyhow::anyhow!(msg.into()),
-            code: Exit::Usage,
-        }
-    }
-    pub fn external(inner: anyhow::Error) -> Self {
-        Self {
-            inner,
-            code: Exit::External,
-        }
-    }
-    pub fn exit_code(&self) -> Exit {
-        self.code
-    }
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.inner.fmt(f)
-    }
-}
-
-impl AsRef<dyn std::error::Error> for Error {
-    fn as_ref(&self) -> &(dyn std::error::Error + 'static) {
-        self.inner.as_ref()
-    }
-}
-
-impl From<SpecError> for Error {
-    fn from(e: SpecError) -> Self {
-        Self {
-            inner: e.into(),
-            code: Exit::Usage,
-        }
-    }
-}
-
-impl From<berth_core::draft::llm::LlmError> for Error {
-    fn from(e: berth_core::draft::llm::LlmError) -> Self {
-        use berth_core::draft::llm::ErrorClass;
-        let code = match e.class() {
-            ErrorClass::Usage => Exit::Usage,
-            ErrorClass::Drift => Exit::Findings,
-            ErrorClass::External => Exit::External,
-        };
-        Self {
-            inner: e.into(),
-            code,
-        }
-    }
-}
-
-impl From<berth_core::config::ConfigError> for Error {
-    fn from(e: berth_core::config::ConfigError) -> Self {
-        Self {
-            inner: e.into(),
-            code: Exit::Usage,
-        }
-    }
-}
-
-impl From<berth_core::draft::DraftError> for Error {
-    fn from(e: berth_core::draft::DraftError) -> Self {
-        if let berth_core::draft::DraftError::Llm(e) = e {
-            return e.into();
-        }
-        let code = if matches!(e, berth_core::draft::DraftError::Stage { .. }) {
-            Exit::External
-        } else {
-            Exit::Usage
-        };
-        Self {
-            inner: e.into(),
-            code,
-        }
-    }
-}
-
-impl From<berth_core::diff::DiffError> for Error {
-    fn from(e: berth_core::diff::DiffError) -> Self {
-        let code = if matches!(e, berth_core::diff::DiffError::Pattern { .. }) {
-            Exit::Usage
-        } else {
-            Exit::External
-        };
-        Self {
-            inner: e.into(),
-            code,
-        }
-    }
-}
-
-impl From<berth_core::approve::ApproveError> for Error {
-    fn from(e: berth_core::approve::ApproveError) -> Self {
-        Self {
-            inner: e.into(),
-            code: Exit::Usage,
-        }
-    }
-}
-
-impl From<berth_core::validate::ValidateError> for Error {
-    fn from(e: berth_core::validate::ValidateError) -> Self {
-        Self {
-            inner: e.into(),
-            code: Exit::Usage,
-        }
-    }
-}
-
-impl From<berth_core::apply::ApplyError> for Error {
-    fn from(e: berth_core::apply::ApplyError) -> Self {
-        use berth_core::apply::ErrorClass;
-        let code = match e.class() {
-            ErrorClass::Usage => Exit::Usage,
-            ErrorClass::Refused => Exit::Findings,
-            ErrorClass::External => Exit::External,
-        };
-        Self {
-            inner: e.into(),
-            code,
-        }
-    }
-}
-
-impl From<berth_core::build::BuildError> for Error {
-    fn from(e: berth_core::build::BuildError) -> Self {
-        Self {
-            inner: e.into(),
-            code: Exit::Usage,
-        }
-    }
-}
-
-impl From<PlanError> for Error {
-    fn from(e: PlanError) -> Self {
-        let code = if matches!(e, PlanError::Write { .. }) {
-            Exit::External
-        } else {
-            Exit::Usage
-        };
-        Self {
-            inner: e.into(),
-            code,
-        }
-    }
+/// An external system (disk, a builder, the cluster) failed: exit 3.
+pub fn external(message: impl Into<String>) -> Error {
+    Error::new(Exit::External, message.into())
 }
 
 pub fn run(cli: Cli) -> Result<Exit, Error> {
@@ -212,6 +48,24 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Schema(args) => schema::run(&cli, args, &root),
         Command::Apply(args) => apply::run(&cli, args, &root),
         Command::Build(args) => build::run(&cli, args, &cwd, &root),
+        Command::Up(args) => up::run(&cli, args, &cwd, &root),
+        Command::Ci(args) => ci::run(&cli, args, &cwd, &root),
+        Command::Status(args) => status::run(&cli, args, &cwd, &root),
+        Command::Completions(args) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "berth", &mut out);
+            crate::output::print(&String::from_utf8_lossy(&out));
+            Ok(Exit::Ok)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| external(e.to_string()))?;
+            crate::output::print(&String::from_utf8_lossy(&out));
+            Ok(Exit::Ok)
+        }
     }
 }
 

@@ -4,29 +4,20 @@ use super::{Error, Exit};
 use crate::cli::{Cli, Output, PlanArgs};
 use berth_core::plan::{self, TasksFile};
 use berth_core::source::display_path;
-use berth_core::spec;
+use berth_pipeline::project;
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &PlanArgs, cwd: &Path, root: &Path) -> Result<Exit, Error> {
     if !matches!(cli.output, Output::Human | Output::Json | Output::Yaml) {
         return Err(Error::usage("berth plan prints human, json or yaml output"));
     }
-    let paths = match &args.path {
-        Some(p) => vec![cwd.join(p)],
-        None => spec::discover(&root.join("specs"), root)?,
-    };
     // Read and plan everything before writing anything, so bad input changes nothing.
-    let mut plans = Vec::new();
-    for path in &paths {
-        let spec = spec::load(path, root)?;
-        let plan = plan::build(&spec, root)?;
-        plans.push((spec, plan));
-    }
+    let plans = project::plans(args.path.as_deref(), cwd, root)?;
     let mut stale = Vec::new();
     let mut notes = Vec::new();
     for (spec, plan) in &plans {
         if args.check {
-            if let Some(p) = tasks_out_of_date(plan, spec, root) {
+            if let Some(p) = project::tasks_out_of_date(plan, spec, root) {
                 stale.push(p);
             }
             continue;
@@ -67,26 +58,6 @@ pub fn run(cli: &Cli, args: &PlanArgs, cwd: &Path, root: &Path) -> Result<Exit, 
         return Ok(Exit::Findings);
     }
     Ok(Exit::Ok)
-}
-
-/// The tasks.md path when its bytes differ from what `berth plan` would write.
-fn tasks_out_of_date(plan: &plan::Plan, spec: &spec::Spec, root: &Path) -> Option<String> {
-    let dir = root.join(&spec.path);
-    let path = if dir.is_dir() {
-        dir.join(spec::TASKS_FILE)
-    } else {
-        dir.parent()?.join(spec::TASKS_FILE)
-    };
-    let hand_written = spec
-        .files
-        .iter()
-        .any(|f| f.kind == spec::SpecFileKind::Tasks && !f.generated);
-    if hand_written {
-        return None;
-    }
-    let want = plan::render_tasks(plan, spec);
-    let have = std::fs::read(&path).unwrap_or_default();
-    (have != want.as_bytes()).then(|| display_path(&path, root))
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, Error> {

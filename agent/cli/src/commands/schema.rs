@@ -21,7 +21,7 @@ pub fn run(cli: &Cli, args: &SchemaArgs, root: &Path) -> Result<Exit, Error> {
 }
 
 fn refresh(context: Option<&str>, root: &Path) -> Result<Exit, Error> {
-    let mut fetched = berth_core::apply::openapi::fetch_blocking(context)?;
+    let mut fetched = berth_cluster::apply::openapi::fetch_blocking(context)?;
     let kinds = fetched.schemas["$defs"].as_object().map_or(0, |d| {
         d.values()
             .filter(|v| v.get("x-kubernetes-group-version-kind").is_some())
@@ -35,7 +35,7 @@ fn refresh(context: Option<&str>, root: &Path) -> Result<Exit, Error> {
     let text =
         serde_json::to_string(&fetched.schemas).map_err(|e| Error::usage(e.to_string()))? + "\n";
     berth_core::fsutil::write_atomic(&root.join(CLUSTER_SCHEMAS), text.as_bytes())
-        .map_err(|e| Error::external(anyhow::anyhow!("{CLUSTER_SCHEMAS}: cannot write: {e}")))?;
+        .map_err(|e| super::external(format!("{CLUSTER_SCHEMAS}: cannot write: {e}")))?;
     crate::output::print(&format!(
         "wrote {CLUSTER_SCHEMAS}: Kubernetes {} from context {:?} ({}), {} API documents, {kinds} kinds; `berth validate` now uses them\n",
         fetched.version, fetched.context, fetched.server, fetched.documents

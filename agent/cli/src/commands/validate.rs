@@ -3,7 +3,8 @@
 
 use super::{Error, Exit};
 use crate::cli::{Cli, Output, ValidateArgs};
-use berth_core::validate::{self, Options, inputs};
+use berth_core::validate;
+use berth_pipeline::validate as pipeline;
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Exit, Error> {
@@ -13,28 +14,8 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
         ));
     }
     let dirs: Vec<_> = args.schema_dir.iter().map(|d| cwd.join(d)).collect();
-    let mut options = Options::new(
-        args.kubernetes_version.as_deref(),
-        dirs.clone(),
-        &berth_core::config::load(root)
-            .map_err(|e| Error::usage(e.to_string()))?
-            .validate,
-    )?;
-    // A cluster's own schemas (`berth schema refresh`) win, unless a version is asked for.
-    let cluster = root.join(berth_core::validate::CLUSTER_SCHEMAS);
-    if args.kubernetes_version.is_none() && cluster.is_file() {
-        options = options.with_cluster_schemas(&cluster, dirs)?;
-    }
-    let files = if args.paths.is_empty() {
-        inputs::project(root)?
-    } else {
-        inputs::collect(&args.paths, cwd)?
-    };
-    if files.is_empty() {
-        return Err(Error::usage(
-            "nothing to validate: name files or folders, or run `berth draft` first",
-        ));
-    }
+    let options = pipeline::options(root, args.kubernetes_version.as_deref(), dirs)?;
+    let files = pipeline::files(&args.paths, cwd, root)?;
     let report = validate::validate(&files, &options);
     let text = match cli.output {
         Output::Json => {

@@ -1,9 +1,9 @@
 //! Human text for `berth apply`: one progress line per event, and the result at the end
 //! (context, objects applied, images, pruned, rollouts with their diagnosis, roll back, access).
 
-use berth_core::apply::diagnose::Diagnosis;
-use berth_core::apply::live::LiveChange;
-use berth_core::apply::{Action, ApplyResult, Event, Rollout, RolloutResult};
+use berth_cluster::apply::diagnose::Diagnosis;
+use berth_cluster::apply::live::LiveChange;
+use berth_cluster::apply::{Action, ApplyResult, Event, Rollout, RolloutResult};
 use console::style;
 
 fn action(a: Action, dry_run: bool) -> String {
@@ -252,8 +252,8 @@ pub fn live(list: &[LiveChange], stat: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use berth_core::apply::diagnose::{ContainerLine, EventLine, PodState};
-    use berth_core::apply::{Access, Applied, ImageSet, ObjectRef, Rollback, Target};
+    use berth_cluster::apply::diagnose::{ContainerLine, EventLine, PodState};
+    use berth_cluster::apply::{Access, Applied, ImageSet, ObjectRef, Rollback, Target};
 
     fn r(kind: &str, name: &str) -> ObjectRef {
         ObjectRef {
@@ -298,6 +298,7 @@ mod tests {
             pruned: vec![],
             rollouts: vec![],
             rollback: None,
+            verified: vec![],
             access: vec![],
         }
     }

@@ -3,7 +3,7 @@
 
 use super::table;
 use berth_core::diff::{Change, FileDiff, unified};
-use berth_core::draft::Staged;
+use berth_core::record::Staged;
 use console::style;
 
 fn change_word(d: &FileDiff) -> String {

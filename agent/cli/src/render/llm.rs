@@ -3,7 +3,7 @@
 //! progress line while an answer streams.
 
 use super::table;
-use berth_core::draft::llm::{Outcome, RunSummary};
+use berth_draft::llm::{Outcome, RunSummary};
 use console::{Term, style};
 
 fn seconds(ms: u64) -> String {

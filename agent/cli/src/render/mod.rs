@@ -1,10 +1,13 @@
 //! Human-readable rendering of what the core returns.
 
 pub mod apply;
+pub mod ci;
 pub mod diff;
 pub mod llm;
+pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod status;
 
 /// Lays out rows in columns padded to the widest cell; the last column is not padded.
 pub fn table(rows: &[Vec<String>], indent: &str) -> String {

@@ -8,7 +8,7 @@ use std::process::Output;
 
 /// Writes files and records them as approved, as `berth approve` would.
 pub fn approve_files(dir: &Path, files: &[(&str, &str)]) {
-    use berth_core::approve::{ApprovalRecord, ApprovedFile, load_record};
+    use berth_core::record::{ApprovalRecord, ApprovedFile, load_record};
     let mut record: ApprovalRecord = load_record(dir).unwrap();
     for (path, text) in files {
         let p = dir.join(path);
@@ -17,7 +17,7 @@ pub fn approve_files(dir: &Path, files: &[(&str, &str)]) {
         record.files.insert(
             path.to_string(),
             ApprovedFile {
-                sha256: berth_core::draft::sha256_hex(text.as_bytes()),
+                sha256: berth_core::record::sha256_hex(text.as_bytes()),
                 approved_at: "2026-11-26T12:00:00Z".into(),
                 artifact: "test".into(),
                 generator: "offline".into(),

@@ -97,7 +97,7 @@ fn approve_yes_writes_files_and_records_their_hashes() {
         let entry = &record["files"][path];
         assert_eq!(
             entry["sha256"].as_str().unwrap(),
-            berth_core::draft::sha256_hex(&bytes),
+            berth_core::record::sha256_hex(&bytes),
             "{path}"
         );
         assert_eq!(entry["generator"], "offline");

@@ -8,7 +8,7 @@ mod model;
 mod tasks;
 
 pub use model::*;
-pub use tasks::{TasksFile, render_tasks, write_tasks};
+pub use tasks::{TasksFile, render_tasks, tasks_path, tick, write_tasks};
 
 use crate::source::display_path;
 use crate::spec::{GateSource, Spec};

@@ -106,10 +106,29 @@ pub fn plan(spec: &Spec, artifacts: &[Artifact], root: &Path) -> Vec<Task> {
         "apply".into(),
         "Apply the approved files to the local cluster".into(),
         vec!["approve".into()],
+        all.clone(),
+        false,
+    ));
+    tasks.push(berth_task(
+        "verify".into(),
+        "Verify that every Service has ready endpoints".into(),
+        vec!["apply".into()],
         all,
         false,
     ));
     tasks
+}
+
+/// Marks berth's own tasks done (validate, approve, apply, verify) as the pipeline gets there;
+/// `write_tasks` then ticks their boxes. Ticks are never taken back here.
+pub fn tick(plan: &mut Plan, ids: &[&str]) {
+    for t in plan
+        .tasks
+        .iter_mut()
+        .filter(|t| t.origin == TaskOrigin::Berth && ids.contains(&t.id.as_str()))
+    {
+        t.done = true;
+    }
 }
 
 /// What happened to tasks.md.
@@ -122,7 +141,7 @@ pub enum TasksFile {
 }
 
 /// Where tasks.md goes: in the spec folder, or beside a single spec file.
-fn tasks_path(spec: &Spec, root: &Path) -> PathBuf {
+pub fn tasks_path(spec: &Spec, root: &Path) -> PathBuf {
     let p = root.join(&spec.path);
     if p.is_dir() {
         p.join(TASKS_FILE)

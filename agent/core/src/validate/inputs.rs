@@ -94,7 +94,7 @@ pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateErro
 /// A project's staged proposals (under their target paths), then its generated files on disk:
 /// everything under manifests/ and each service's Dockerfile, unless a proposal replaces it.
 pub fn project(root: &Path) -> Result<Vec<Input>, ValidateError> {
-    let mut out: Vec<Input> = match crate::draft::load_staged(root) {
+    let mut out: Vec<Input> = match crate::record::load_staged(root) {
         Ok(staged) => staged
             .proposals
             .into_iter()
@@ -103,14 +103,10 @@ pub fn project(root: &Path) -> Result<Vec<Input>, ValidateError> {
                 contents: p.contents,
             })
             .collect(),
-        Err(crate::draft::DraftError::Staged { message, .. })
-            if message.contains("nothing is staged") =>
-        {
-            vec![]
-        }
+        Err(crate::record::RecordError::NothingStaged { .. }) => vec![],
         Err(e) => {
             return Err(ValidateError::Read {
-                path: crate::draft::STAGED_DIR.into(),
+                path: crate::record::STAGED_DIR.into(),
                 source: std::io::Error::other(e.to_string()),
             });
         }

@@ -80,6 +80,13 @@ pub struct Report {
 }
 
 impl Report {
+    pub fn warnings(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
+    }
+
     pub fn errors(&self) -> usize {
         self.findings
             .iter()

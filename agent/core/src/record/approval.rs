@@ -1,0 +1,50 @@
+//! The approval record `.berth/approved.json`: the sha256 of each approved file, when, and the
+//! proposal it came from. Written by approve, read by diff, apply and status.
+
+use super::RecordError;
+use crate::fsutil::write_atomic;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const RECORD: &str = ".berth/approved.json";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRecord {
+    /// By path, relative to the project root.
+    pub files: BTreeMap<String, ApprovedFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedFile {
+    pub sha256: String,
+    /// RFC 3339, UTC.
+    pub approved_at: String,
+    pub artifact: String,
+    pub generator: String,
+    pub sources: Vec<String>,
+}
+
+pub fn load_record(root: &Path) -> Result<ApprovalRecord, RecordError> {
+    match std::fs::read_to_string(root.join(RECORD)) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| RecordError::Approval {
+            path: format!("{RECORD}:{}", e.line()),
+            message: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ApprovalRecord::default()),
+        Err(e) => Err(RecordError::Approval {
+            path: RECORD.into(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+pub fn save_record(root: &Path, record: &ApprovalRecord) -> Result<(), RecordError> {
+    let text = serde_json::to_string_pretty(record).unwrap_or_default() + "\n";
+    write_atomic(&root.join(RECORD), text.as_bytes()).map_err(|e| RecordError::Write {
+        path: RECORD.into(),
+        source: e,
+    })
+}

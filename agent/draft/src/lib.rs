@@ -1,0 +1,170 @@
+//! berth-draft, the draft stage: a `Plan` in, `Proposal`s out (the contents of each file an artifact needs, with
+//! the drafter and spec items behind it), staged under `.berth/staged/`, never written over the
+//! tree. A `Drafter` turns one planned artifact into files; the offline drafter is the default.
+
+#![forbid(unsafe_code)]
+
+pub mod llm;
+pub mod offline;
+
+use berth_core::plan::{Artifact, Plan, Service};
+pub use berth_core::record::{Proposal, STAGED_DIR, Staged, sha256_hex};
+use berth_core::source::Location;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What can go wrong drafting. Every message names the artifact or file.
+#[derive(Debug, thiserror::Error)]
+pub enum DraftError {
+    /// The drafter cannot make this artifact.
+    #[error("{artifact}: {message}")]
+    Unsupported { artifact: String, message: String },
+    /// A drafted path would land outside the project.
+    #[error("{artifact}: the proposed path {path} is outside the project")]
+    PathOutsideProject { artifact: String, path: String },
+    /// The LLM drafter failed (configuration, server, `--frozen` miss).
+    #[error(transparent)]
+    Llm(llm::LlmError),
+}
+
+impl berth_core::Classify for DraftError {
+    fn exit(&self) -> berth_core::Exit {
+        match self {
+            DraftError::Llm(e) => berth_core::Classify::exit(e),
+            _ => berth_core::Exit::Usage,
+        }
+    }
+}
+
+/// A spec item behind an artifact, as a drafter sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SourceItem {
+    pub id: String,
+    pub text: String,
+    pub location: Option<Location>,
+}
+
+/// Everything a drafter gets for one artifact.
+pub struct DraftRequest<'a> {
+    pub plan: &'a Plan,
+    pub artifact: &'a Artifact,
+    pub service: Option<&'a Service>,
+    pub sources: Vec<SourceItem>,
+}
+
+/// One file a drafter proposes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposedFile {
+    /// Relative to the project root, with forward slashes.
+    pub path: String,
+    pub contents: String,
+    /// What a reviewer should know (an unknown stack, a guessed value).
+    pub notes: Vec<String>,
+    /// Who made it, when not the drafter itself (the offline fallback of the LLM drafter).
+    pub generator: Option<String>,
+}
+
+/// Turns one planned artifact into files. Implementations: the offline templates, an LLM.
+pub trait Drafter {
+    /// `offline`, or `openai/<model>`: recorded with every proposal.
+    fn id(&self) -> String;
+    fn draft(&self, request: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError>;
+}
+
+/// Drafts every artifact of `plan` with `drafter`, in plan order.
+pub fn draft_all(
+    plan: &Plan,
+    spec_items: &[SourceItem],
+    drafter: &dyn Drafter,
+) -> Result<Vec<Proposal>, DraftError> {
+    let mut out = Vec::new();
+    for artifact in &plan.artifacts {
+        let service = artifact
+            .service
+            .as_ref()
+            .and_then(|n| plan.services.iter().find(|s| &s.name == n));
+        let sources = artifact
+            .sources
+            .iter()
+            .filter_map(|id| spec_items.iter().find(|i| &i.id == id).cloned())
+            .collect();
+        let request = DraftRequest {
+            plan,
+            artifact,
+            service,
+            sources,
+        };
+        for file in drafter.draft(&request)? {
+            check_path(&artifact.id, &file.path)?;
+            out.push(Proposal {
+                sha256: sha256_hex(file.contents.as_bytes()),
+                path: file.path,
+                artifact: artifact.id.clone(),
+                generator: file.generator.unwrap_or_else(|| drafter.id()),
+                sources: artifact.sources.clone(),
+                notes: file.notes,
+                contents: file.contents,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The spec items a plan's artifacts can point at: tasks, requirements and gates.
+pub fn spec_items(plan: &Plan) -> Vec<SourceItem> {
+    let tasks = plan.tasks.iter().map(|t| SourceItem {
+        id: t.id.clone(),
+        text: t.title.clone(),
+        location: t.location.clone(),
+    });
+    let reqs = plan.requirements.iter().map(|r| SourceItem {
+        id: r.id.clone(),
+        text: r.text.clone(),
+        location: Some(r.location.clone()),
+    });
+    let gates = plan.gates.iter().map(|g| SourceItem {
+        id: g.id.clone(),
+        text: g.text.clone(),
+        location: Some(g.location.clone()),
+    });
+    tasks.chain(reqs).chain(gates).collect()
+}
+
+/// Paths must be relative, inside the project, and never inside `.git` or `.berth`.
+pub fn check_path(artifact: &str, path: &str) -> Result<(), DraftError> {
+    if !berth_core::record::check_path(path) {
+        return Err(DraftError::PathOutsideProject {
+            artifact: artifact.to_string(),
+            path: path.to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_project() {
+        for bad in [
+            "../../etc/passwd",
+            "/etc/passwd",
+            "a/../../b",
+            "",
+            "a//b",
+            ".git/config",
+            "x/.berth/y",
+            "a\\b",
+        ] {
+            assert!(check_path("x", bad).is_err(), "{bad}");
+        }
+        for good in [
+            "services/web/Dockerfile",
+            "manifests/chart/app/templates/_helpers.tpl",
+            "services/web/.dockerignore",
+        ] {
+            assert!(check_path("x", good).is_ok(), "{good}");
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! A service in, its Dockerfile, .dockerignore and (for a static frontend) nginx config out.
+//! Every Dockerfile is multi-stage, pins its base images to a version tag, installs dependencies
+//! in their own cached layer, runs as a numeric non-root USER and starts in exec form.
+
+use super::header;
+use super::runtime::{Runtime, backend_url_var};
+use crate::DraftRequest;
+use berth_core::plan::{Service, Stack};
+use std::fmt::Write;
+
+const NGINX_IMAGE: &str = "nginxinc/nginx-unprivileged:1.29-alpine";
+const DISTROLESS_STATIC: &str = "gcr.io/distroless/static-debian12:nonroot";
+const DISTROLESS_CC: &str = "gcr.io/distroless/cc-debian12:nonroot";
+
+/// The first number in a version or range ("1.95", ">=20.19", "3.12.1").
+fn numbers(v: Option<&str>) -> Vec<u32> {
+    let v = v.unwrap_or_default();
+    let start = v.find(|c: char| c.is_ascii_digit()).unwrap_or(v.len());
+    v[start..]
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .next()
+        .unwrap_or_default()
+        .split('.')
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+/// `major.minor` from the project's version when it is newer than `floor`, else `floor`.
+fn minor_at_least(v: Option<&str>, floor: (u32, u32)) -> String {
+    let n = numbers(v);
+    let asked = (
+        n.first().copied().unwrap_or(0),
+        n.get(1).copied().unwrap_or(0),
+    );
+    let (a, b) = asked.max(floor);
+    format!("{a}.{b}")
+}
+
+fn node_image(s: &Service) -> String {
+    let major = numbers(s.runtime_version.as_deref())
+        .first()
+        .copied()
+        .unwrap_or(0)
+        .max(22);
+    format!("node:{major}-alpine")
+}
+
+pub fn dockerfile(req: &DraftRequest, s: &Service) -> (String, Vec<String>) {
+    let rt = Runtime::of(req.plan, s);
+    let mut out = format!("# syntax=docker/dockerfile:1\n{}", header(req, "#"));
+    let mut notes = Vec::new();
+    if matches!(s.stack, Stack::Node | Stack::Rust | Stack::Go) && s.lock_file.is_none() {
+        notes.push(format!(
+            "{}: no dependency lock file, so image builds are not reproducible; commit one",
+            s.name
+        ));
+    }
+    let body = match s.stack {
+        _ if s.is_static_site() => static_site(s, &rt),
+        Stack::Node => node_server(s, &rt),
+        Stack::Python => python(s, &rt),
+        Stack::Go => go(s, &rt),
+        Stack::Rust => rust(s, &rt, &mut notes),
+        Stack::Java => java(s, &rt),
+        Stack::Unknown => {
+            notes.push(format!(
+                "{}: unknown stack; the Dockerfile stops the build until a person fills it in",
+                s.name
+            ));
+            unknown(s)
+        }
+    };
+    out.push('\n');
+    out.push_str(&body);
+    (out, notes)
+}
+
+fn npm_install(s: &Service, production_only: bool) -> &'static str {
+    if s.lock_file.is_none() {
+        return if production_only {
+            "npm install --omit=dev --no-audit --no-fund"
+        } else {
+            "npm install --no-audit --no-fund"
+        };
+    }
+    match (s.tool.as_deref(), production_only) {
+        (Some("pnpm"), false) => "corepack enable && pnpm install --frozen-lockfile",
+        (Some("pnpm"), true) => "corepack enable && pnpm install --frozen-lockfile --prod",
+        (Some("yarn"), false) => "corepack enable && yarn install --frozen-lockfile",
+        (Some("yarn"), true) => "corepack enable && yarn install --frozen-lockfile --production",
+        (_, false) => "npm ci --no-audit --no-fund",
+        (_, true) => "npm ci --omit=dev --no-audit --no-fund",
+    }
+}
+
+/// `package.json` and the lock file, for the dependency layer.
+fn manifests(s: &Service) -> String {
+    match &s.lock_file {
+        Some(lock) => format!("package.json {lock}"),
+        None => "package.json".to_string(),
+    }
+}
+
+/// Where a frontend's build output lands.
+fn build_dir(s: &Service) -> &'static str {
+    if s.frameworks.iter().any(|f| f == "angular") {
+        "dist/browser"
+    } else {
+        "dist"
+    }
+}
+
+fn static_site(s: &Service, rt: &Runtime) -> String {
+    let node = node_image(s);
+    let build = s.build_command.as_deref().unwrap_or("npm run build");
+    format!(
+        r#"# Build the static site.
+FROM {node} AS build
+WORKDIR /app
+COPY {manifests} ./
+RUN {install}
+COPY . .
+RUN {build}
+
+# Serve it with an unprivileged nginx that also proxies /api to the backend.
+FROM {NGINX_IMAGE}
+COPY nginx/default.conf.template /etc/nginx/templates/default.conf.template
+COPY --from=build /app/{dist} /usr/share/nginx/html
+USER {uid}:{uid}
+EXPOSE {port}
+CMD ["nginx", "-g", "daemon off;"]
+"#,
+        manifests = manifests(s),
+        install = npm_install(s, false),
+        dist = build_dir(s),
+        uid = rt.uid,
+        port = rt.port,
+    )
+}
+
+fn node_server(s: &Service, rt: &Runtime) -> String {
+    let node = node_image(s);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "# Install dependencies in their own layer, then build.\nFROM {node} AS build\nWORKDIR /app\nCOPY {manifests} ./\nRUN {install}\nCOPY . .\n",
+        manifests = manifests(s),
+        install = npm_install(s, false),
+    );
+    let prune = match s.tool.as_deref() {
+        Some("pnpm") => "pnpm prune --prod",
+        Some("yarn") => {
+            "yarn install --frozen-lockfile --production --ignore-scripts --prefer-offline"
+        }
+        _ => "npm prune --omit=dev",
+    };
+    // One layer: build, then drop the dev dependencies.
+    let _ = match &s.build_command {
+        Some(build) => writeln!(out, "RUN {build} && {prune}"),
+        None => writeln!(out, "RUN {prune}"),
+    };
+    let start: Vec<String> = match (&s.entrypoint, &s.start_command) {
+        (Some(entry), _) => vec!["node".into(), entry.clone()],
+        (None, Some(start)) => start.split_whitespace().map(String::from).collect(),
+        (None, None) => vec!["node".into(), "index.js".into()],
+    };
+    // A frontend with its own server needs only its build output and that server; any other
+    // server needs its sources too.
+    let copy = match (&s.entrypoint, s.web_frontend && s.build_command.is_some()) {
+        (Some(entry), true) => format!(
+            "COPY --from=build /app/package.json ./\nCOPY --from=build /app/node_modules ./node_modules\nCOPY --from=build /app/{dist} ./{dist}\nCOPY --from=build /app/{entry} ./{entry}",
+            dist = build_dir(s)
+        ),
+        _ => "COPY --from=build /app ./".to_string(),
+    };
+    let _ = write!(
+        out,
+        "\n# Run with production dependencies only, as the image's unprivileged `node` user.\nFROM {node}\nWORKDIR /app\nENV NODE_ENV=production PORT={port}\n{copy}\nUSER {uid}:{uid}\nEXPOSE {port}\nCMD {cmd}\n",
+        port = rt.port,
+        uid = rt.uid,
+        cmd = exec_form(&start),
+    );
+    out
+}
+
+fn python(s: &Service, rt: &Runtime) -> String {
+    let version = minor_at_least(s.runtime_version.as_deref(), (3, 12));
+    let deps = if s
+        .evidence
+        .iter()
+        .any(|e| e.source.ends_with("requirements.txt"))
+    {
+        "COPY requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt".to_string()
+    } else {
+        "COPY . .\nRUN pip install --no-cache-dir .".to_string()
+    };
+    let start: Vec<String> = match s.start_command.as_deref() {
+        Some(cmd) if cmd.starts_with("uvicorn") => {
+            let mut v: Vec<String> = cmd.split_whitespace().map(String::from).collect();
+            v.extend(["--port".into(), rt.port.to_string()]);
+            v
+        }
+        Some(cmd) if cmd.starts_with("gunicorn") => {
+            let mut v: Vec<String> = cmd.split_whitespace().map(String::from).collect();
+            v.insert(1, format!("--bind=0.0.0.0:{}", rt.port));
+            v
+        }
+        Some(cmd) => cmd.split_whitespace().map(String::from).collect(),
+        None => vec!["python".into(), "main.py".into()],
+    };
+    // uvicorn comes with a FastAPI app's requirements; gunicorn rarely does with Flask or Django.
+    let server = match start.first().map(String::as_str) {
+        Some("gunicorn") => "\nRUN pip install --no-cache-dir gunicorn==23.0.0",
+        _ => "",
+    };
+    format!(
+        r#"# Install dependencies into a virtual environment in their own layer.
+FROM python:{version}-slim AS build
+WORKDIR /app
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+{deps}{server}
+
+# Run from the virtual environment as an unprivileged user.
+FROM python:{version}-slim
+WORKDIR /app
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+COPY --from=build /opt/venv /opt/venv
+COPY . .
+USER {uid}:{uid}
+EXPOSE {port}
+CMD {cmd}
+"#,
+        uid = rt.uid,
+        port = rt.port,
+        cmd = exec_form(&start),
+    )
+}
+
+fn go(s: &Service, rt: &Runtime) -> String {
+    let version = minor_at_least(s.runtime_version.as_deref(), (1, 26));
+    let main = s.entrypoint.as_deref().unwrap_or(".");
+    format!(
+        r#"# Download modules in their own layer, then build a static binary.
+FROM golang:{version}-alpine AS build
+WORKDIR /src
+COPY go.* ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/app {main}
+
+# Run it from a distroless image as its nonroot user.
+FROM {DISTROLESS_STATIC}
+COPY --from=build /out/app /app
+USER {uid}:{uid}
+EXPOSE {port}
+ENTRYPOINT ["/app"]
+"#,
+        uid = rt.uid,
+        port = rt.port,
+    )
+}
+
+fn rust(s: &Service, rt: &Runtime, notes: &mut Vec<String>) -> String {
+    let version = minor_at_least(s.runtime_version.as_deref(), (1, 95));
+    let bin = s.entrypoint.clone().unwrap_or_else(|| {
+        notes.push(format!(
+            "{}: no binary name found in Cargo.toml; using `app`",
+            s.name
+        ));
+        "app".into()
+    });
+    format!(
+        r#"# Build dependencies once per change of the manifests (with an empty main), then the service.
+FROM rust:{version}-slim-bookworm AS build
+WORKDIR /src
+COPY {manifests} ./
+RUN mkdir src && echo 'fn main() {{}}' > src/main.rs && cargo build --release{locked} && rm -rf src
+COPY src ./src
+RUN touch src/main.rs && cargo build --release{locked}
+
+# Run it from a distroless image (glibc, no shell) as its nonroot user.
+FROM {DISTROLESS_CC}
+COPY --from=build /src/target/release/{bin} /usr/local/bin/{bin}
+USER {uid}:{uid}
+EXPOSE {port}
+ENTRYPOINT ["/usr/local/bin/{bin}"]
+"#,
+        uid = rt.uid,
+        port = rt.port,
+        manifests = if s.lock_file.is_some() {
+            "Cargo.toml Cargo.lock"
+        } else {
+            "Cargo.toml"
+        },
+        locked = if s.lock_file.is_some() {
+            " --locked"
+        } else {
+            ""
+        },
+    )
+}
+
+fn java(s: &Service, rt: &Runtime) -> String {
+    let version = numbers(s.runtime_version.as_deref())
+        .first()
+        .copied()
+        .unwrap_or(21)
+        .max(17);
+    let (build_image, deps, build) = if s.tool.as_deref() == Some("gradle") {
+        (
+            format!("gradle:8.14-jdk{version}"),
+            "COPY build.gradle* settings.gradle* ./\nRUN gradle --no-daemon dependencies > /dev/null".to_string(),
+            "RUN gradle --no-daemon -x test build && find build/libs -name '*.jar' ! -name '*-plain.jar' -exec cp {} /app.jar \\;".to_string(),
+        )
+    } else {
+        (
+            format!("maven:3.9-eclipse-temurin-{version}"),
+            "COPY pom.xml ./\nRUN mvn -B -q dependency:go-offline".to_string(),
+            "RUN mvn -B -q -DskipTests package && cp target/*.jar /app.jar".to_string(),
+        )
+    };
+    format!(
+        r#"# Resolve dependencies in their own layer, then package the jar.
+FROM {build_image} AS build
+WORKDIR /src
+{deps}
+COPY src ./src
+{build}
+
+# Run it on a JRE as an unprivileged user.
+FROM eclipse-temurin:{version}-jre-alpine
+WORKDIR /app
+COPY --from=build /app.jar /app/app.jar
+USER {uid}:{uid}
+EXPOSE {port}
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/app.jar"]
+"#,
+        uid = rt.uid,
+        port = rt.port,
+    )
+}
+
+fn unknown(s: &Service) -> String {
+    format!(
+        r#"# berth could not tell how to build `{name}`: it found no package.json, requirements.txt,
+# pyproject.toml, go.mod, Cargo.toml, pom.xml or build.gradle in {path}.
+# Fill in a build stage and a runtime stage (pinned base images, a numeric non-root USER,
+# an exec-form CMD), then delete the line that stops the build.
+FROM busybox:1.37 AS todo
+RUN echo "berth: {path}/Dockerfile must be filled in by hand" >&2 && exit 1
+"#,
+        name = s.name,
+        path = s.path,
+    )
+}
+
+fn exec_form(args: &[String]) -> String {
+    serde_json::to_string(args)
+        .unwrap_or_else(|_| "[]".into())
+        .replace("\",\"", "\", \"")
+}
+
+pub fn dockerignore(req: &DraftRequest, s: &Service) -> String {
+    let mut out = header(req, "#");
+    out.push_str("\n# Keep the build context small and secrets out of the image.\n.git\n.gitignore\n.berth\nDockerfile\n.dockerignore\n*.md\n.env\n.env.*\n*.pem\n*.key\n");
+    let extra: &[&str] = match s.stack {
+        Stack::Node => &[
+            "node_modules",
+            "dist",
+            "build",
+            "coverage",
+            ".next",
+            "**/*.test.*",
+            "**/*.spec.*",
+            "test",
+            "tests",
+            "e2e",
+        ],
+        Stack::Python => &[
+            "__pycache__",
+            "*.pyc",
+            ".venv",
+            "venv",
+            ".pytest_cache",
+            "tests",
+        ],
+        Stack::Go => &["bin", "*_test.go"],
+        Stack::Rust => &["target", "tests", "benches", "bench"],
+        Stack::Java => &[
+            "target",
+            "build",
+            ".gradle",
+            ".mvn/wrapper/maven-wrapper.jar",
+        ],
+        Stack::Unknown => &[],
+    };
+    for e in extra {
+        let _ = writeln!(out, "{e}");
+    }
+    out
+}
+
+/// nginx for a static frontend: serves the build, answers /healthz, and proxies /api to the
+/// backend URL given at start-up through the environment (the image fills in `${VAR}`).
+pub fn nginx_conf(req: &DraftRequest, s: &Service) -> String {
+    let rt = Runtime::of(req.plan, s);
+    let var = backend_url_var(s);
+    format!(
+        r#"{header}
+server {{
+    listen {port};
+    server_name _;
+    root /usr/share/nginx/html;
+
+    location = /healthz {{
+        access_log off;
+        default_type text/plain;
+        return 200 "ok\n";
+    }}
+
+    location /api/ {{
+        proxy_pass ${{{var}}};
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+    }}
+
+    location / {{
+        try_files $uri $uri/ /index.html;
+    }}
+}}
+"#,
+        header = header(req, "#").trim_end(),
+        port = rt.port,
+    )
+}

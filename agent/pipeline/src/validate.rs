@@ -1,0 +1,54 @@
+//! Validate stage for the pipeline: which schemas to use (a version asked for, else a live
+//! cluster's from `berth schema refresh`, else the embedded ones) and what to check (named
+//! paths, else the staged drafts and the generated files) in; a `Report` out. Never drafts.
+
+use berth_core::exit::Error;
+use berth_core::validate::{self, Input, Options, Report, inputs};
+use std::path::{Path, PathBuf};
+
+/// The validation options for this project.
+pub fn options(
+    root: &Path,
+    kubernetes_version: Option<&str>,
+    schema_dirs: Vec<PathBuf>,
+) -> Result<Options, Error> {
+    let config = berth_core::config::load(root)?;
+    let options = Options::new(kubernetes_version, schema_dirs.clone(), &config.validate)?;
+    // A cluster's own schemas (`berth schema refresh`) win, unless a version is asked for.
+    let cluster = root.join(validate::CLUSTER_SCHEMAS);
+    if kubernetes_version.is_none() && cluster.is_file() {
+        return Ok(options.with_cluster_schemas(&cluster, schema_dirs)?);
+    }
+    Ok(options)
+}
+
+/// The files to check: `paths` (relative to `cwd`), else the project's staged and generated files.
+pub fn files(paths: &[String], cwd: &Path, root: &Path) -> Result<Vec<Input>, Error> {
+    let files = if paths.is_empty() {
+        inputs::project(root)?
+    } else {
+        inputs::collect(paths, cwd)?
+    };
+    if files.is_empty() {
+        return Err(Error::usage(
+            "nothing to validate: name files or folders, or run `berth draft` first",
+        ));
+    }
+    Ok(files)
+}
+
+/// The project's staged drafts and generated files, checked with the project's options.
+pub fn project(root: &Path) -> Result<Report, Error> {
+    let options = options(root, None, vec![])?;
+    Ok(validate::validate(&inputs::project(root)?, &options))
+}
+
+/// Files with at least one error finding.
+pub fn files_with_errors(report: &Report) -> std::collections::BTreeSet<String> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == validate::Severity::Error)
+        .map(|f| f.file.trim_end_matches(" (rendered)").to_string())
+        .collect()
+}
