@@ -122,3 +122,65 @@ fn execute(step: &Step, root: &Path) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in [
+            (
+                "specs/hello/spec.md",
+                "# Feature Specification: Hello\n\n## Requirements\n\n- **FR-001**: System MUST say hello.\n",
+            ),
+            (
+                "services/hello/go.mod",
+                "module example.com/hello\n\ngo 1.22\n",
+            ),
+            ("services/hello/main.go", "package main\n\nfunc main() {}\n"),
+            (
+                "services/hello/Dockerfile",
+                "FROM scratch\nCOPY main.go /\n",
+            ),
+        ] {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn an_image_built_with_the_same_content_tag_is_not_built_again() {
+        let dir = project();
+        let root = dir.path();
+        let spec = berth_core::spec::load(&root.join("specs/hello"), root).unwrap();
+        let plan = berth_core::plan::build(&spec, root).unwrap();
+        let images = berth_core::build::images(root, &plan).unwrap();
+        berth_core::build::record_built(root, &images[0]).unwrap();
+        let seen = RefCell::new(Vec::new());
+        // A builder that cannot run here: were the build attempted, it would fail.
+        let builder = Builder::Minikube {
+            profile: "no-such-profile".into(),
+        };
+        let built = run(root, &plan, &builder, false, false, &|e| {
+            seen.borrow_mut().push(e.clone())
+        })
+        .unwrap();
+        assert!(built[0].skipped);
+        assert!(matches!(
+            &seen.borrow()[0],
+            Event::Built { skipped: true, .. }
+        ));
+        // Changing what the build context keeps changes the tag: then it is built.
+        std::fs::write(
+            root.join("services/hello/main.go"),
+            "package main\n\nfunc main() { }\n",
+        )
+        .unwrap();
+        let again = run(root, &plan, &builder, false, false, &|_| {});
+        assert!(again.is_err(), "the changed context was not rebuilt");
+    }
+}

@@ -150,7 +150,8 @@ pub fn run(
             reason: e.to_string(),
             next: next.clone(),
         });
-        result.stopped = Some(format!("no cluster to apply to: {e}"));
+        result.stopped =
+            Some("no cluster: the approved files are written; nothing was built or applied".into());
         return Ok((finish(result, Exit::Ok, sink), None));
     }
 

@@ -208,6 +208,30 @@ pub fn result(r: &ApplyResult) -> String {
     } else if r.rollout_failed() {
         out.push_str("not rolled back (--no-rollback): the objects stay as applied\n");
     }
+    if !r.verified.is_empty() {
+        out.push_str("verified:\n");
+        let rows: Vec<Vec<String>> = r
+            .verified
+            .iter()
+            .map(|v| {
+                let state = if v.ok {
+                    style(format!(
+                        "{} ready endpoint{}",
+                        v.ready,
+                        if v.ready == 1 { "" } else { "s" }
+                    ))
+                    .green()
+                    .to_string()
+                } else {
+                    style(v.reason.clone().unwrap_or_default())
+                        .red()
+                        .to_string()
+                };
+                vec![format!("service/{} -n {}", v.service, v.namespace), state]
+            })
+            .collect();
+        out.push_str(&crate::render::table(&rows, "  "));
+    }
     if !r.access.is_empty() && !r.rollout_failed() {
         out.push_str("reach it:\n");
         for a in &r.access {

@@ -1,6 +1,7 @@
-//! Human text for the pipeline's events (`berth up`): one line per stage as it ends, and what
+//! Human text for the pipeline's events (`berth up`): one line per stage as it ends (rollouts as they move), and what
 //! to do next when there is no cluster. Stage starts are shown on a terminal only.
 
+use berth_cluster::apply;
 use berth_pipeline::Event;
 use console::style;
 
@@ -87,6 +88,21 @@ pub fn line(e: &Event) -> Option<String> {
             declined,
             kept,
             invalid,
+        } if approved.is_empty()
+            && declined.is_empty()
+            && kept.is_empty()
+            && invalid.is_empty() =>
+        {
+            format!(
+                "{}nothing to approve: every file is as approved",
+                label("approve")
+            )
+        }
+        Event::Approved {
+            approved,
+            declined,
+            kept,
+            invalid,
         } => {
             let mut parts = vec![format!("{} approved and written", approved.len())];
             if !declined.is_empty() {
@@ -116,11 +132,15 @@ pub fn line(e: &Event) -> Option<String> {
                 format!("{}{service}: {command}", label("build"))
             }
         }
-        Event::Apply(e) => format!(
-            "{}{}",
-            label("apply"),
-            super::apply::progress(e).trim_start()
-        ),
+        // Objects applied are listed in the result; the wait is what takes long.
+        Event::Apply(e @ (apply::Event::Rollout { .. } | apply::Event::RollingBack { .. })) => {
+            format!(
+                "{}{}",
+                label("apply"),
+                super::apply::progress(e).trim_start()
+            )
+        }
+        Event::Apply(_) => return None,
         Event::Verified {
             service,
             namespace,

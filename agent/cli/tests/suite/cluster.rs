@@ -573,3 +573,84 @@ fn schema_refresh_makes_validate_check_against_the_cluster_custom_resources_incl
     let out = kubectl(&kc, &["delete", "-f", crd.to_str().unwrap(), "--wait=true"]);
     assert!(out.status.success(), "{}", transcript(&out));
 }
+
+/// `berth up --yes` from the spec to a rolled-out, verified app; then again with nothing
+/// changed: nothing approved, built or changed in the cluster.
+#[test]
+fn up_yes_deploys_the_sample_app_and_a_second_up_changes_nothing() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "todo");
+    let dir = sample_app();
+    // kwok runs no containers, so images are not built here (the real node builds them).
+    let args = [
+        "up",
+        "--yes",
+        "--no-build",
+        "--timeout",
+        "120s",
+        "-o",
+        "json",
+    ];
+    let started = std::time::Instant::now();
+    let out = berth_with(dir.path(), &kc, &args);
+    let first = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let events = json_lines(&out);
+    let verified: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["event"] == "verified").collect();
+    assert_eq!(verified.len(), 2, "{events:#?}");
+    assert!(
+        verified
+            .iter()
+            .all(|v| v["ok"] == true && v["ready"].as_u64() >= Some(1))
+    );
+    assert!(verified.iter().any(|v| v["service"] == "frontend"));
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "todo",
+            "get",
+            "deployments",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.status.availableReplicas} {end}",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "backend=1 frontend=1 "
+    );
+    let tasks = std::fs::read_to_string(dir.path().join("specs/todo/tasks.md")).unwrap();
+    for id in ["validate", "approve", "apply", "verify"] {
+        assert!(tasks.contains(&format!("- [x] {id} ")), "{id}: {tasks}");
+    }
+
+    let started = std::time::Instant::now();
+    let out = berth_with(dir.path(), &kc, &args);
+    let second = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let events = json_lines(&out);
+    let approved = events.iter().find(|e| e["event"] == "approved").unwrap();
+    assert_eq!(approved["approved"], serde_json::json!([]));
+    let actions: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "applied")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        !actions.is_empty() && actions.iter().all(|a| *a == "unchanged"),
+        "{actions:?}"
+    );
+    eprintln!("berth up: first {first:?}, second with nothing changed {second:?}");
+    // And the human form of a no-change run, as a person sees it.
+    let out = berth_with(dir.path(), &kc, &["up", "--yes", "--no-build"]);
+    insta::assert_snapshot!("up_again", ok(&out));
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}

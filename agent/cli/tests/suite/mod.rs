@@ -3,6 +3,7 @@ mod cluster;
 mod common;
 mod llm;
 mod outage;
+mod pipeline;
 mod plan;
 mod plan_errors;
 mod review;
