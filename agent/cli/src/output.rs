@@ -1,8 +1,11 @@
 //! Writing to the terminal: colour settings, and printing that treats a closed pipe as the end
-//! of output rather than an error (`berth plan | head` must not panic).
+//! of output rather than an error (`berth plan | head` must not panic). A closed pipe never
+//! stops a command part-way (it may be writing files or changing the cluster): later output is
+//! dropped, the command finishes, and `main` exits with its status.
 
 use crate::cli::Color;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn init_color(choice: Color) {
     let on = match choice {
@@ -18,15 +21,20 @@ pub fn init_color(choice: Color) {
     );
 }
 
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
 pub fn print(text: &str) {
+    if CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     if out
         .write_all(text.as_bytes())
         .and_then(|_| out.flush())
         .is_err()
     {
-        // The reader went away (a closed pipe): nothing more to say.
-        std::process::exit(0);
+        // The reader went away (a closed pipe): nothing more to say, but the work goes on.
+        CLOSED.store(true, Ordering::Relaxed);
     }
 }
 

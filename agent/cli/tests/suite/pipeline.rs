@@ -355,3 +355,26 @@ fn drafting_and_the_cluster_stay_apart_in_the_crate_graph() {
     let pipeline = closure("berth-pipeline");
     assert!(pipeline.contains("berth-draft") && pipeline.contains("berth-cluster"));
 }
+
+#[test]
+fn a_closed_pipe_does_not_stop_up_half_way() {
+    let dir = sample_app();
+    let bin = assert_cmd::cargo::cargo_bin("berth");
+    // `true` exits at once, so every event berth prints meets a closed pipe.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' up --yes --no-apply -o json | true",
+            bin.display()
+        ))
+        .current_dir(dir.path())
+        .env("KUBECONFIG", dir.path().join("none"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let record = std::fs::read_to_string(dir.path().join(".berth/approved.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(v["files"].as_object().unwrap().len(), 21, "{record}");
+    let tasks = std::fs::read_to_string(dir.path().join("specs/todo/tasks.md")).unwrap();
+    assert!(tasks.contains("- [x] approve"), "{tasks}");
+}
