@@ -646,6 +646,75 @@ fn up_yes_deploys_the_sample_app_and_a_second_up_changes_nothing() {
     // And the human form of a no-change run, as a person sees it.
     let out = berth_with(dir.path(), &kc, &["up", "--yes", "--no-build"]);
     insta::assert_snapshot!("up_again", ok(&out));
+    // `berth status` sees what runs.
+    let out = berth_with(dir.path(), &kc, &["status", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let objects = v["cluster"]["objects"].as_array().unwrap();
+    let backend = objects
+        .iter()
+        .find(|o| o["object"]["kind"] == "Deployment" && o["object"]["name"] == "backend")
+        .unwrap();
+    assert_eq!(backend["ready"], serde_json::json!([1, 1]));
+    assert_eq!(v["approved_not_applied"], serde_json::json!([]));
+}
+
+/// `berth ci --apply --allow-context`: unattended, it applies only what it regenerated and
+/// validated, and never prompts.
+#[test]
+fn ci_apply_deploys_what_validates() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "todo");
+    let dir = super::pipeline::committed_sample_app();
+    let out = berth_with(
+        dir.path(),
+        &kc,
+        &["ci", "--frozen", "--apply", "--allow-context", "minikube"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "todo",
+            "get",
+            "deployments",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.status.availableReplicas} {end}",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "backend=1 frontend=1 "
+    );
+    // A hand edit is drift: nothing is applied then.
+    let path = dir.path().join("manifests/k8s/backend-deployment.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("replicas: 1", "replicas: 2")).unwrap();
+    let out = berth_with(
+        dir.path(),
+        &kc,
+        &["ci", "--apply", "--allow-context", "minikube"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(
+        transcript(&out).contains("not applying"),
+        "{}",
+        transcript(&out)
+    );
+    let out = kubectl(
+        &kc,
+        &[
+            "-n",
+            "todo",
+            "get",
+            "deployment",
+            "backend",
+            "-o",
+            "jsonpath={.spec.replicas}",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1");
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {

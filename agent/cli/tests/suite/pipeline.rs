@@ -7,7 +7,7 @@ use super::common::*;
 use std::path::Path;
 
 /// The sample app as committed: its spec, services, generated files and berth.lock.
-fn committed_sample_app() -> tempfile::TempDir {
+pub(super) fn committed_sample_app() -> tempfile::TempDir {
     let dir = sample_app();
     copy_dir(&repo().join("manifests"), &dir.path().join("manifests"));
     std::fs::copy(repo().join("berth.lock"), dir.path().join("berth.lock")).unwrap();
