@@ -146,7 +146,7 @@ pub struct ClusterArgs {
     /// The kubeconfig context (default: the current one).
     #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
-    /// Allow this context although it does not look like a local Minikube cluster (repeatable).
+    /// Allow this context although it does not look like a local cluster (Minikube, kind, k3d, Docker Desktop, Rancher Desktop) (repeatable).
     #[arg(long, value_name = "NAME")]
     pub allow_context: Vec<String>,
     /// The namespace for objects that name none (default: the context's, else `default`).
@@ -208,6 +208,12 @@ pub enum BuilderKind {
     MinikubeDockerEnv,
     /// `docker build` against the local Docker daemon.
     Docker,
+    /// `docker build`, then `kind load docker-image` (the cluster named by the kind-NAME context).
+    Kind,
+    /// `docker build`, then `k3d image import` (the cluster named by the k3d-NAME context).
+    K3d,
+    /// `nerdctl --namespace k8s.io build`, into Rancher Desktop's containerd.
+    RancherDesktop,
 }
 
 #[derive(Debug, clap::Args)]

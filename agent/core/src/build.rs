@@ -53,8 +53,25 @@ pub enum Builder {
     Minikube { profile: String },
     /// `docker build` against the profile's Docker daemon (`minikube docker-env`).
     MinikubeDockerEnv { profile: String },
-    /// `docker build` against the local daemon.
+    /// `docker build` against the local daemon (Docker Desktop's cluster shares it).
     Docker,
+    /// `docker build`, then `kind load docker-image` into the kind cluster's nodes.
+    Kind { cluster: String },
+    /// `docker build`, then `k3d image import` into the k3d cluster.
+    K3d { cluster: String },
+    /// `nerdctl --namespace k8s.io build`: straight into Rancher Desktop's containerd.
+    RancherDesktop,
+    /// `docker build`, then `docker save IMAGE | <command>`: any other runtime, such as
+    /// `ctr -n k8s.io images import -` (set with BERTH_IMAGE_LOAD).
+    DockerLoad { command: String },
+}
+
+/// Loads a built image into the cluster's runtime: `argv`, fed by `stdin_from`'s output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Load {
+    pub argv: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdin_from: Option<Vec<String>>,
 }
 
 /// A command to run, as argv, with the shell line to show.
@@ -66,6 +83,9 @@ pub struct Step {
     /// For docker-env: the command whose `KEY=value` lines set the environment first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub env_from: Option<Vec<String>>,
+    /// After the build, how the image gets into the cluster's runtime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load: Option<Load>,
     /// The whole thing as one shell line.
     pub shell: String,
 }
@@ -94,27 +114,74 @@ pub fn steps(builder: &Builder, builds: &[ImageBuild]) -> Vec<Step> {
                     let argv = ["docker", "build", "-t", &image, &b.context].map(String::from);
                     (argv.to_vec(), Some(env))
                 }
-                Builder::Docker => {
+                Builder::RancherDesktop => {
+                    let argv = [
+                        "nerdctl",
+                        "--namespace",
+                        "k8s.io",
+                        "build",
+                        "-t",
+                        &image,
+                        &b.context,
+                    ];
+                    (argv.map(String::from).to_vec(), None)
+                }
+                Builder::Docker
+                | Builder::Kind { .. }
+                | Builder::K3d { .. }
+                | Builder::DockerLoad { .. } => {
                     let argv = ["docker", "build", "-t", &image, &b.context].map(String::from);
                     (argv.to_vec(), None)
                 }
             };
-            let shell = match (&env_from, builder) {
+            let load = load(builder, &image);
+            let mut shell = match (&env_from, builder) {
                 (Some(_), Builder::MinikubeDockerEnv { profile }) => format!(
                     "eval \"$(minikube -p {profile} docker-env)\" && {}",
                     argv.join(" ")
                 ),
                 _ => argv.join(" "),
             };
+            if let Some(l) = &load {
+                shell.push_str(" && ");
+                if let Some(from) = &l.stdin_from {
+                    shell.push_str(&format!("{} | ", from.join(" ")));
+                }
+                shell.push_str(&match builder {
+                    Builder::DockerLoad { command } => command.clone(),
+                    _ => l.argv.join(" "),
+                });
+            }
             Step {
                 service: b.service.clone(),
                 image,
                 argv,
                 env_from,
+                load,
                 shell,
             }
         })
         .collect()
+}
+
+/// How a built image reaches the cluster, for builders that build outside it.
+fn load(builder: &Builder, image: &str) -> Option<Load> {
+    let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match builder {
+        Builder::Kind { cluster } => Some(Load {
+            argv: argv(&["kind", "load", "docker-image", image, "--name", cluster]),
+            stdin_from: None,
+        }),
+        Builder::K3d { cluster } => Some(Load {
+            argv: argv(&["k3d", "image", "import", image, "-c", cluster]),
+            stdin_from: None,
+        }),
+        Builder::DockerLoad { command } => Some(Load {
+            argv: argv(&["sh", "-c", command]),
+            stdin_from: Some(argv(&["docker", "save", image])),
+        }),
+        _ => None,
+    }
 }
 
 /// `.dockerignore` patterns as a glob set (negations are not honoured: more files hashed only

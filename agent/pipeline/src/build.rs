@@ -3,18 +3,37 @@
 //! .berth/images.json out. Every command is reported before it runs.
 
 use crate::event::{Event, Sink};
-use berth_cluster::apply::context;
-use berth_core::build::{self, Builder, ImageBuild, Step};
+use berth_cluster::apply::context::{self, Local};
+use berth_core::build::{self, Builder, ImageBuild, Load, Step};
 use berth_core::exit::{Error, Exit};
 use berth_core::plan::Plan;
 use std::path::Path;
 use std::process::Command;
 
-/// The builder for the context: Minikube's when it is one, else plain Docker.
+/// Overrides the image loader: a command that reads `docker save`'s archive on stdin and loads
+/// it into the cluster's runtime (e.g. `ctr -n k8s.io images import -`).
+pub const LOAD_ENV: &str = "BERTH_IMAGE_LOAD";
+
+/// The builder for the context, as Skaffold picks one: a command in BERTH_IMAGE_LOAD wins; then
+/// Minikube builds inside itself, kind and k3d get the image loaded after `docker build`,
+/// Rancher Desktop builds with nerdctl into its containerd, and Docker Desktop (or anything
+/// else) uses the local Docker daemon.
 pub fn builder_for(context: Option<&str>) -> Builder {
-    match minikube_profile(context) {
-        Some(profile) => Builder::Minikube { profile },
-        None => Builder::Docker,
+    if let Some(command) = std::env::var(LOAD_ENV)
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+    {
+        return Builder::DockerLoad { command };
+    }
+    let local = context::load(context).ok().and_then(|(_, facts, _)| {
+        context::detect_local(&facts, context::minikube_home().as_deref()).ok()
+    });
+    match local.map(|(_, l)| l) {
+        Some(Local::Minikube { profile }) => Builder::Minikube { profile },
+        Some(Local::Kind { cluster }) => Builder::Kind { cluster },
+        Some(Local::K3d { cluster }) => Builder::K3d { cluster },
+        Some(Local::RancherDesktop) => Builder::RancherDesktop,
+        Some(Local::DockerDesktop) | None => Builder::Docker,
     }
 }
 
@@ -118,6 +137,50 @@ fn execute(step: &Step, root: &Path) -> Result<(), Error> {
         return Err(external(format!(
             "building {} failed ({status}): {}",
             step.image, step.shell
+        )));
+    }
+    match &step.load {
+        Some(load) => run_load(load, &step.image, root),
+        None => Ok(()),
+    }
+}
+
+/// Loads the built image into the cluster's runtime (`docker save IMAGE | command`, or a
+/// loader that reads the image from the daemon itself).
+fn run_load(load: &Load, image: &str, root: &Path) -> Result<(), Error> {
+    let failed =
+        |what: String| external(format!("loading {image} into the cluster failed: {what}"));
+    let mut cmd = Command::new(&load.argv[0]);
+    cmd.args(&load.argv[1..])
+        .current_dir(root)
+        .stdout(std::process::Stdio::from(std::io::stderr()));
+    let mut source = match &load.stdin_from {
+        Some(from) => {
+            let mut child = Command::new(&from[0])
+                .args(&from[1..])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| failed(format!("cannot run {}: {e}", from[0])))?;
+            if let Some(out) = child.stdout.take() {
+                cmd.stdin(out);
+            }
+            Some(child)
+        }
+        None => None,
+    };
+    let status = cmd
+        .status()
+        .map_err(|e| failed(format!("cannot run {}: {e}", load.argv[0])))?;
+    if let Some(child) = source.as_mut() {
+        let saved = child.wait().map_err(|e| failed(e.to_string()))?;
+        if !saved.success() {
+            return Err(failed(format!("`docker save {image}` exited with {saved}")));
+        }
+    }
+    if !status.success() {
+        return Err(failed(format!(
+            "{} exited with {status}",
+            load.argv.join(" ")
         )));
     }
     Ok(())

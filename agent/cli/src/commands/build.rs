@@ -10,12 +10,28 @@ use berth_pipeline::{Event, build, project};
 use std::path::Path;
 
 /// The builder asked for, else the one the context calls for.
-fn builder(kind: Option<BuilderKind>, context: Option<&str>) -> Builder {
+pub fn builder(kind: Option<BuilderKind>, context: Option<&str>) -> Builder {
     let profile = || build::minikube_profile(context).unwrap_or_else(|| "minikube".into());
+    // kind-NAME and k3d-NAME contexts name their cluster.
+    let cluster = |prefix: &str, default: &str| {
+        let current = berth_cluster::apply::context::load(context)
+            .ok()
+            .map(|(_, f, _)| f.name);
+        current
+            .and_then(|n| n.strip_prefix(prefix).map(str::to_string))
+            .unwrap_or_else(|| default.into())
+    };
     match kind {
         Some(BuilderKind::Docker) => Builder::Docker,
         Some(BuilderKind::Minikube) => Builder::Minikube { profile: profile() },
         Some(BuilderKind::MinikubeDockerEnv) => Builder::MinikubeDockerEnv { profile: profile() },
+        Some(BuilderKind::Kind) => Builder::Kind {
+            cluster: cluster("kind-", "kind"),
+        },
+        Some(BuilderKind::K3d) => Builder::K3d {
+            cluster: cluster("k3d-", "k3s-default"),
+        },
+        Some(BuilderKind::RancherDesktop) => Builder::RancherDesktop,
         None => build::builder_for(context),
     }
 }

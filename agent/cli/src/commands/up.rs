@@ -3,10 +3,9 @@
 //! the result goes to stdout; `--output json` prints one event per line, then the result.
 
 use super::{Error, Exit};
-use crate::cli::{BuilderKind, Cli, Output, UpArgs};
-use berth_core::build::Builder;
+use crate::cli::{Cli, Output, UpArgs};
 use berth_pipeline::approve::ApprovalPolicy;
-use berth_pipeline::{Event, build, project, up};
+use berth_pipeline::{Event, project, up};
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &UpArgs, cwd: &Path, root: &Path) -> Result<Exit, Error> {
@@ -23,15 +22,9 @@ pub fn run(cli: &Cli, args: &UpArgs, cwd: &Path, root: &Path) -> Result<Exit, Er
         d.base_url.clone(),
     )?;
     let context = args.cluster.context.as_deref();
-    let builder = args.builder.map(|k| match k {
-        BuilderKind::Docker => Builder::Docker,
-        BuilderKind::Minikube => Builder::Minikube {
-            profile: build::minikube_profile(context).unwrap_or_else(|| "minikube".into()),
-        },
-        BuilderKind::MinikubeDockerEnv => Builder::MinikubeDockerEnv {
-            profile: build::minikube_profile(context).unwrap_or_else(|| "minikube".into()),
-        },
-    });
+    let builder = args
+        .builder
+        .map(|k| super::build::builder(Some(k), context));
     let opts = up::Options {
         drafting,
         policy: if args.yes {

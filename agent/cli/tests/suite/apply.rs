@@ -162,9 +162,28 @@ fn build_prints_the_commands_for_minikube_and_docker() {
         &["build", "--print", "--builder", "minikube-docker-env"],
     );
     insta::assert_snapshot!("docker_env", tags(&out));
-    let kc = kubeconfig(dir.path(), "kind-dev");
+    let kc = kubeconfig(dir.path(), "dev-cluster");
     let out = berth_with(dir.path(), &kc, &["build", "--print"]);
     insta::assert_snapshot!("docker", tags(&out));
+    // Each local cluster gets its own loader, chosen from the context as Skaffold does.
+    for context in ["kind-dev", "k3d-dev", "rancher-desktop", "docker-desktop"] {
+        let kc = kubeconfig(dir.path(), context);
+        let out = berth_with(dir.path(), &kc, &["build", "--print"]);
+        insta::assert_snapshot!(format!("loader_{context}"), tags(&out));
+    }
+    let out = assert_cmd::Command::cargo_bin("berth")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["build", "--print"])
+        .env("KUBECONFIG", &kc)
+        .env(
+            "BERTH_IMAGE_LOAD",
+            "ctr --address /run/node/containerd.sock -n k8s.io images import -",
+        )
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("loader_command", tags(&out));
     let out = berth_with(dir.path(), &kc, &["build", "--print", "-o", "json"]);
     insta::assert_snapshot!("docker_json", tags(&out));
     // The tag follows the content.

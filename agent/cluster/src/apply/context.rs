@@ -80,6 +80,73 @@ fn host_port(server: &str) -> &str {
     s.split('/').next().unwrap_or(s)
 }
 
+/// A local cluster berth recognises from its context, as Skaffold does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Local {
+    Minikube { profile: String },
+    Kind { cluster: String },
+    K3d { cluster: String },
+    DockerDesktop,
+    RancherDesktop,
+}
+
+/// Addresses that are this machine: the servers kind, k3d and the desktop apps listen on.
+fn on_this_machine(server: &str) -> bool {
+    let hp = host_port(server);
+    let host = match hp.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => hp.rsplit_once(':').map_or(hp, |(h, _)| h),
+    };
+    [
+        "127.0.0.1",
+        "localhost",
+        "::1",
+        "0.0.0.0",
+        "kubernetes.docker.internal",
+    ]
+    .contains(&host)
+}
+
+/// Why this context is a local cluster, and which; `Err` lists what was checked. Minikube is
+/// found as `detect_minikube` does; kind, k3d, Docker Desktop and Rancher Desktop by their
+/// context names (`kind-NAME`, `k3d-NAME`, `docker-desktop`, `rancher-desktop`), and only when
+/// the server is on this machine, so a remote cluster named like one is not trusted.
+pub fn detect_local(facts: &ContextFacts, home: Option<&Path>) -> Result<(String, Local), String> {
+    let minikube = match detect_minikube(facts, home) {
+        Ok((why, profile)) => return Ok((why, Local::Minikube { profile })),
+        Err(reasons) => reasons,
+    };
+    let name = facts.name.as_str();
+    let local = if let Some(c) = name.strip_prefix("kind-") {
+        Some(Local::Kind { cluster: c.into() })
+    } else if let Some(c) = name.strip_prefix("k3d-") {
+        Some(Local::K3d { cluster: c.into() })
+    } else if name == "docker-desktop" || name == "docker-for-desktop" {
+        Some(Local::DockerDesktop)
+    } else if name == "rancher-desktop" {
+        Some(Local::RancherDesktop)
+    } else {
+        None
+    };
+    match local {
+        Some(l) if on_this_machine(&facts.server) => Ok((
+            format!(
+                "the context is named {name} and its server {} is on this machine",
+                facts.server
+            ),
+            l,
+        )),
+        Some(_) => Err(format!(
+            "named {name}, but its server {} is not on this machine",
+            facts.server
+        )),
+        None => Err(format!(
+            "{minikube}; nor a kind-NAME, k3d-NAME, docker-desktop or rancher-desktop context"
+        )),
+    }
+}
+
 /// Why this context is a local Minikube cluster, and its profile; `Err` lists what was checked.
 pub fn detect_minikube(
     facts: &ContextFacts,
@@ -205,8 +272,9 @@ pub fn load(
 pub fn guard(context: Option<&str>, allow: &[String]) -> Result<Target, ApplyError> {
     let (kubeconfig, facts, namespace) = load(context)?;
     let home = minikube_home();
-    let (trusted_because, minikube_profile) = match detect_minikube(&facts, home.as_deref()) {
-        Ok((why, profile)) => (why, Some(profile)),
+    let (trusted_because, minikube_profile) = match detect_local(&facts, home.as_deref()) {
+        Ok((why, Local::Minikube { profile })) => (why, Some(profile)),
+        Ok((why, _)) => (why, None),
         Err(_) if allow.contains(&facts.name) => {
             (format!("allowed by --allow-context {}", facts.name), None)
         }
@@ -247,6 +315,37 @@ mod tests {
             server: server.into(),
             certificate_files: certs.iter().map(|s| s.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn kind_k3d_and_the_desktop_clusters_are_local_only_on_this_machine() {
+        let local = |name: &str, server: &str| detect_local(&facts(name, server, &[]), None);
+        assert_eq!(
+            local("kind-dev", "https://127.0.0.1:40123").unwrap().1,
+            Local::Kind {
+                cluster: "dev".into()
+            }
+        );
+        assert_eq!(
+            local("k3d-shop", "https://0.0.0.0:6550").unwrap().1,
+            Local::K3d {
+                cluster: "shop".into()
+            }
+        );
+        assert_eq!(
+            local("docker-desktop", "https://kubernetes.docker.internal:6443")
+                .unwrap()
+                .1,
+            Local::DockerDesktop
+        );
+        assert_eq!(
+            local("rancher-desktop", "https://[::1]:6443").unwrap().1,
+            Local::RancherDesktop
+        );
+        // Named like a local cluster, but elsewhere: refused, and the message says why.
+        let err = local("kind-prod", "https://10.20.0.4:6443").unwrap_err();
+        assert!(err.contains("not on this machine"), "{err}");
+        assert!(local("prod-eu", "https://127.0.0.1:6443").is_err());
     }
 
     #[test]

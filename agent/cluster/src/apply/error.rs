@@ -46,7 +46,7 @@ pub enum ApplyError {
     Kubeconfig { message: String },
     /// The context is not a local cluster and was not allowed by name.
     #[error(
-        "refusing to apply to context \"{context}\" (server {server}): it does not look like a local Minikube cluster ({reasons}); pass `--allow-context {context}` if you mean it"
+        "refusing to apply to context \"{context}\" (server {server}): it does not look like a local cluster ({reasons}); pass `--allow-context {context}` if you mean it"
     )]
     ContextRefused {
         context: String,
