@@ -210,27 +210,41 @@ pub fn result(r: &ApplyResult) -> String {
     }
     if !r.verified.is_empty() {
         out.push_str("verified:\n");
-        let rows: Vec<Vec<String>> = r
-            .verified
-            .iter()
-            .map(|v| {
-                let state = if v.ok {
-                    style(format!(
-                        "{} ready endpoint{}",
-                        v.ready,
-                        if v.ready == 1 { "" } else { "s" }
-                    ))
-                    .green()
+        for v in &r.verified {
+            let state = if v.ok {
+                let n = v.ready;
+                style(format!(
+                    "{n} ready endpoint{}",
+                    if n == 1 { "" } else { "s" }
+                ))
+                .green()
+                .to_string()
+            } else {
+                style(v.reason.clone().unwrap_or_default())
+                    .red()
                     .to_string()
-                } else {
-                    style(v.reason.clone().unwrap_or_default())
-                        .red()
-                        .to_string()
+            };
+            out.push_str(&format!(
+                "  service/{} -n {}: {state}\n",
+                v.service, v.namespace
+            ));
+            for c in &v.http {
+                let what = match (c.ok, c.status, &c.note) {
+                    (true, _, Some(note)) => note.clone(),
+                    (true, Some(code), None) => {
+                        style(format!("answered {code}")).green().to_string()
+                    }
+                    (_, status, note) => style(format!(
+                        "FAILED: {}{}",
+                        status.map(|c| format!("{c} ")).unwrap_or_default(),
+                        note.clone().unwrap_or_default()
+                    ))
+                    .red()
+                    .to_string(),
                 };
-                vec![format!("service/{} -n {}", v.service, v.namespace), state]
-            })
-            .collect();
-        out.push_str(&crate::render::table(&rows, "  "));
+                out.push_str(&format!("    {} {}: {what}\n", c.kind, c.target));
+            }
+        }
     }
     if !r.access.is_empty() && !r.rollout_failed() {
         out.push_str("reach it:\n");

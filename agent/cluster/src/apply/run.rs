@@ -286,7 +286,8 @@ async fn run(
         if opts.verify {
             // Endpoints follow the rollout within seconds; a minute is plenty on a slow node.
             let until = deadline.max(Instant::now() + std::time::Duration::from_secs(60));
-            result.verified = super::verify::verify(&p.cluster, &refs, until).await;
+            let sent: Vec<Value> = p.objects.iter().map(|o| o.value.clone()).collect();
+            result.verified = super::verify::verify(&p.cluster, &sent, until).await;
         }
     } else if opts.rollback {
         let (rollback, error) =
