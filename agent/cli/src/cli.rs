@@ -233,18 +233,8 @@ pub struct ValidateArgs {
 pub struct DraftArgs {
     /// The spec folder or file (default: the only folder under specs/).
     pub path: Option<PathBuf>,
-    /// Who drafts.
-    #[arg(long, value_enum, default_value_t = Provider::Offline)]
-    pub provider: Provider,
-    /// Never ask a model: answers must come from berth.lock or .berth/cache/ (exit 1 if not).
-    #[arg(long)]
-    pub frozen: bool,
-    /// The model (over BERTH_MODEL and llm.model in berth.toml).
-    #[arg(long, value_name = "M")]
-    pub model: Option<String>,
-    /// The OpenAI-compatible endpoint, up to /v1 (over OPENAI_BASE_URL and llm.base_url).
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
+    #[command(flatten)]
+    pub drafting: DraftingArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,7 +1,7 @@
 //! `berth draft [PATH]`: the plan in, proposals drafted and staged under .berth/staged/.
 
 use super::{Error, Exit};
-use crate::cli::{Cli, DraftArgs, Output, Provider};
+use crate::cli::{Cli, DraftArgs, DraftingArgs, Output, Provider};
 use berth_core::diff::Change;
 use berth_draft::llm::Overrides;
 use berth_pipeline::draft::{self, Drafting};
@@ -9,21 +9,18 @@ use berth_pipeline::project;
 use std::path::Path;
 
 /// The drafter the flags ask for; progress on a terminal for a model's answers.
-pub fn drafting(
-    cli: &Cli,
-    provider: Provider,
-    frozen: bool,
-    model: Option<String>,
-    base_url: Option<String>,
-) -> Result<Drafting, Error> {
-    match provider {
-        Provider::Offline if model.is_some() || base_url.is_some() => Err(Error::usage(
+pub fn drafting(cli: &Cli, args: &DraftingArgs) -> Result<Drafting, Error> {
+    match args.provider {
+        Provider::Offline if args.model.is_some() || args.base_url.is_some() => Err(Error::usage(
             "--model and --base-url apply to --provider openai",
         )),
         Provider::Offline => Ok(Drafting::Offline),
         Provider::Openai => Ok(Drafting::Llm {
-            overrides: Overrides { model, base_url },
-            frozen,
+            overrides: Overrides {
+                model: args.model.clone(),
+                base_url: args.base_url.clone(),
+            },
+            frozen: args.frozen,
             progress: (cli.output == Output::Human)
                 .then(|| Box::new(crate::render::llm::progress) as berth_draft::llm::Progress),
         }),
@@ -35,13 +32,7 @@ pub fn run(cli: &Cli, args: &DraftArgs, cwd: &Path, root: &Path) -> Result<Exit,
         return Err(Error::usage("berth draft prints human or json output"));
     }
     let (_, plan) = project::one_plan(args.path.as_deref(), cwd, root)?;
-    let choice = drafting(
-        cli,
-        args.provider,
-        args.frozen,
-        args.model.clone(),
-        args.base_url.clone(),
-    )?;
+    let choice = drafting(cli, &args.drafting)?;
     let llm = matches!(choice, Drafting::Llm { .. });
     let drafted = draft::draft(root, &plan, choice);
     if llm {

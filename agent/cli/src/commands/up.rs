@@ -13,14 +13,7 @@ pub fn run(cli: &Cli, args: &UpArgs, cwd: &Path, root: &Path) -> Result<Exit, Er
         return Err(Error::usage("berth up prints human or json output"));
     }
     let (spec, plan) = project::one_plan(args.path.as_deref(), cwd, root)?;
-    let d = &args.drafting;
-    let drafting = super::draft::drafting(
-        cli,
-        d.provider,
-        d.frozen,
-        d.model.clone(),
-        d.base_url.clone(),
-    )?;
+    let drafting = super::draft::drafting(cli, &args.drafting)?;
     let context = args.cluster.context.as_deref();
     let builder = args
         .builder

@@ -717,6 +717,22 @@ fn ci_apply_deploys_what_validates() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1");
 }
 
+/// `name=availableReplicas` of each Deployment in `ns`.
+fn available(kc: &Path, ns: &str) -> String {
+    let out = kubectl(
+        kc,
+        &[
+            "-n",
+            ns,
+            "get",
+            "deployments",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.status.availableReplicas} {end}",
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
