@@ -606,21 +606,7 @@ fn up_yes_deploys_the_sample_app_and_a_second_up_changes_nothing() {
             .all(|v| v["ok"] == true && v["ready"].as_u64() >= Some(1))
     );
     assert!(verified.iter().any(|v| v["service"] == "frontend"));
-    let out = kubectl(
-        &kc,
-        &[
-            "-n",
-            "todo",
-            "get",
-            "deployments",
-            "-o",
-            "jsonpath={range .items[*]}{.metadata.name}={.status.availableReplicas} {end}",
-        ],
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "backend=1 frontend=1 "
-    );
+    assert_eq!(available(&kc, "todo"), "backend=1 frontend=1 ");
     let tasks = std::fs::read_to_string(dir.path().join("specs/todo/tasks.md")).unwrap();
     for id in ["validate", "approve", "apply", "verify"] {
         assert!(tasks.contains(&format!("- [x] {id} ")), "{id}: {tasks}");
@@ -672,21 +658,7 @@ fn ci_apply_deploys_what_validates() {
         &["ci", "--frozen", "--apply", "--allow-context", "minikube"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
-    let out = kubectl(
-        &kc,
-        &[
-            "-n",
-            "todo",
-            "get",
-            "deployments",
-            "-o",
-            "jsonpath={range .items[*]}{.metadata.name}={.status.availableReplicas} {end}",
-        ],
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "backend=1 frontend=1 "
-    );
+    assert_eq!(available(&kc, "todo"), "backend=1 frontend=1 ");
     // A hand edit is drift: nothing is applied then.
     let path = dir.path().join("manifests/k8s/backend-deployment.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
