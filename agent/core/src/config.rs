@@ -18,6 +18,18 @@ pub struct Config {
     /// Settings of the validate stage, read by it (kept raw here).
     #[serde(default)]
     pub validate: toml::Table,
+    /// Settings every drafter's output goes through.
+    #[serde(default)]
+    pub draft: DraftConfig,
+}
+
+/// The `[draft]` table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftConfig {
+    /// A registry mirror (`harbor.example.com/dockerhub`, `127.0.0.1:5000`) the drafted
+    /// Dockerfiles pull their base images through; BERTH_REGISTRY_MIRROR overrides it.
+    pub registry_mirror: Option<String>,
 }
 
 /// The `[llm]` table. Unset fields take the environment's value, then berth's default; flags

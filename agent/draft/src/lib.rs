@@ -5,9 +5,10 @@
 #![forbid(unsafe_code)]
 
 pub mod llm;
+pub mod mirror;
 pub mod offline;
 
-use berth_core::plan::{Artifact, Plan, Service};
+use berth_core::plan::{Artifact, ArtifactKind, Plan, Service};
 pub use berth_core::record::{Proposal, STAGED_DIR, Staged, sha256_hex};
 use berth_core::source::Location;
 use schemars::JsonSchema;
@@ -71,11 +72,28 @@ pub trait Drafter {
     fn draft(&self, request: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError>;
 }
 
+/// Settings every drafter's output goes through.
+#[derive(Debug, Clone, Default)]
+pub struct DraftOptions {
+    /// Point the Dockerfiles' base images at this registry mirror.
+    pub registry_mirror: Option<String>,
+}
+
 /// Drafts every artifact of `plan` with `drafter`, in plan order.
 pub fn draft_all(
     plan: &Plan,
     spec_items: &[SourceItem],
     drafter: &dyn Drafter,
+) -> Result<Vec<Proposal>, DraftError> {
+    draft_all_with(plan, spec_items, drafter, &DraftOptions::default())
+}
+
+/// `draft_all`, with the options applied to what the drafter proposes.
+pub fn draft_all_with(
+    plan: &Plan,
+    spec_items: &[SourceItem],
+    drafter: &dyn Drafter,
+    options: &DraftOptions,
 ) -> Result<Vec<Proposal>, DraftError> {
     let mut out = Vec::new();
     for artifact in &plan.artifacts {
@@ -94,8 +112,11 @@ pub fn draft_all(
             service,
             sources,
         };
-        for file in drafter.draft(&request)? {
+        for mut file in drafter.draft(&request)? {
             check_path(&artifact.id, &file.path)?;
+            if let (Some(m), ArtifactKind::Dockerfile) = (&options.registry_mirror, artifact.kind) {
+                file.contents = mirror::rewrite(&file.contents, m);
+            }
             out.push(Proposal {
                 sha256: sha256_hex(file.contents.as_bytes()),
                 path: file.path,

@@ -136,10 +136,11 @@ pub fn run(root: &Path, spec: &Spec, plan: &Plan, opts: Options) -> Result<CiRep
         lock
     };
 
+    let mirror = crate::draft::registry_mirror(root)?;
     let now: BTreeMap<&str, inputs::Inputs> = plan
         .artifacts
         .iter()
-        .map(|a| (a.id.as_str(), inputs::of(plan, a)))
+        .map(|a| (a.id.as_str(), inputs::of(plan, a, mirror.as_deref())))
         .collect();
     let mut drift = Vec::new();
     for p in &proposals {

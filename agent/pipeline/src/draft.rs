@@ -7,7 +7,7 @@ use berth_core::plan::Plan;
 use berth_core::record::{self, Staged, load_record};
 use berth_draft::llm::{LlmDrafter, Overrides, Progress, RunSummary, Settings};
 use berth_draft::offline::OfflineDrafter;
-use berth_draft::{Drafter, Proposal};
+use berth_draft::{DraftOptions, Drafter, Proposal};
 use std::path::Path;
 
 /// Who drafts.
@@ -39,6 +39,20 @@ impl Drafted {
     }
 }
 
+/// The registry mirror: BERTH_REGISTRY_MIRROR, else berth.toml's `[draft] registry_mirror`.
+pub fn registry_mirror(root: &Path) -> Result<Option<String>, Error> {
+    let from_env = std::env::var(berth_draft::mirror::MIRROR_ENV)
+        .ok()
+        .filter(|m| !m.trim().is_empty());
+    Ok(from_env.or(berth_core::config::load(root)?.draft.registry_mirror))
+}
+
+fn options(root: &Path) -> Result<DraftOptions, Error> {
+    Ok(DraftOptions {
+        registry_mirror: registry_mirror(root)?,
+    })
+}
+
 /// The LLM drafter, configured by berth.toml, then the environment, then the flags.
 pub fn llm_drafter(
     root: &Path,
@@ -47,7 +61,11 @@ pub fn llm_drafter(
     progress: Option<Progress>,
 ) -> Result<LlmDrafter, Error> {
     let config = berth_core::config::load(root)?;
-    let settings = Settings::resolve(&config.llm, &|k| std::env::var(k).ok(), overrides)?;
+    let mut settings = Settings::resolve(&config.llm, &|k| std::env::var(k).ok(), overrides)?;
+    // Drafts pull through the mirror, so an answer naming it is from an allowed registry.
+    if let Some(m) = registry_mirror(root)? {
+        settings.allowed_registries.push(m);
+    }
     let drafter = LlmDrafter::new(root, settings, frozen)?.with_validator(
         berth_draft::llm::default_validator(config.validate.clone()),
         &config.validate.to_string(),
@@ -68,9 +86,10 @@ pub fn with_proposals<T>(
     then: impl FnOnce(Vec<Proposal>) -> Result<T, Error>,
 ) -> Result<(T, Option<RunSummary>), Error> {
     let items = berth_draft::spec_items(plan);
+    let options = options(root)?;
     match drafting {
         Drafting::Offline => {
-            let drafted = berth_draft::draft_all(plan, &items, &OfflineDrafter)?;
+            let drafted = berth_draft::draft_all_with(plan, &items, &OfflineDrafter, &options)?;
             Ok((then(drafted)?, None))
         }
         Drafting::Llm {
@@ -79,7 +98,7 @@ pub fn with_proposals<T>(
             progress,
         } => {
             let d = llm_drafter(root, &overrides, frozen, progress)?;
-            let drafted = berth_draft::draft_all(plan, &items, &d as &dyn Drafter)?;
+            let drafted = berth_draft::draft_all_with(plan, &items, &d as &dyn Drafter, &options)?;
             let out = then(drafted)?;
             Ok((out, Some(d.finish()?)))
         }

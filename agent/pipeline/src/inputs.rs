@@ -16,10 +16,13 @@ pub struct Fact {
 
 pub type Inputs = BTreeMap<String, Fact>;
 
-/// The inputs of `artifact` in `plan`.
-pub fn of(plan: &Plan, artifact: &Artifact) -> Inputs {
+/// The inputs of `artifact` in `plan`; `mirror`, the registry mirror Dockerfiles pull through.
+pub fn of(plan: &Plan, artifact: &Artifact, mirror: Option<&str>) -> Inputs {
     let mut out = Inputs::new();
     out.insert("app".into(), fact(plan.app.clone(), None));
+    if let (ArtifactKind::Dockerfile, Some(m)) = (artifact.kind, mirror) {
+        out.insert("registry_mirror".into(), fact(m.to_string(), None));
+    }
     for id in &artifact.sources {
         if let Some((text, at)) = spec_item(plan, id) {
             let hash = sha256_hex(text.as_bytes())[..12].to_string();

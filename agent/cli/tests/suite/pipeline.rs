@@ -378,3 +378,47 @@ fn a_closed_pipe_does_not_stop_up_half_way() {
     let tasks = std::fs::read_to_string(dir.path().join("specs/todo/tasks.md")).unwrap();
     assert!(tasks.contains("- [x] approve"), "{tasks}");
 }
+
+#[test]
+fn a_registry_mirror_points_every_base_image_at_it_and_ci_names_it() {
+    let dir = committed_sample_app();
+    std::fs::write(
+        dir.path().join("berth.toml"),
+        "[draft]\nregistry_mirror = \"mirror.internal:5000/hub\"\n",
+    )
+    .unwrap();
+    let out = berth(dir.path(), &["ci"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("because registry_mirror: new, mirror.internal:5000/hub"),
+        "{t}"
+    );
+    let out = berth(dir.path(), &["ci", "--write"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let backend = std::fs::read_to_string(dir.path().join("services/backend/Dockerfile")).unwrap();
+    let froms: Vec<&str> = backend.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert!(froms.len() >= 2, "{backend}");
+    assert!(
+        froms
+            .iter()
+            .all(|l| l.starts_with("FROM mirror.internal:5000/hub/")),
+        "{froms:?}"
+    );
+    // The environment wins over berth.toml.
+    let out = assert_cmd::Command::cargo_bin("berth")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["draft"])
+        .env("BERTH_REGISTRY_MIRROR", "127.0.0.1:5001")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let staged = std::fs::read_to_string(
+        dir.path()
+            .join(".berth/staged/files/services/frontend/Dockerfile"),
+    )
+    .unwrap();
+    assert!(staged.contains("FROM 127.0.0.1:5001/"), "{staged}");
+    assert!(!staged.contains("mirror.internal"), "{staged}");
+}
