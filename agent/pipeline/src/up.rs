@@ -240,7 +240,7 @@ fn next_steps(root: &Path, spec: &Spec) -> Vec<String> {
     for script in ["tests/testenv/node-up.sh", "tests/testenv/k8s-up.sh"] {
         if root.join(script).is_file() {
             steps.push(format!(
-                "or, with this repository's own test cluster: eval \"$({script})\" && {again}"
+                "or, with this repository's own test cluster: env=\"$({script})\" && eval \"$env\" && {again}"
             ));
             break;
         }
