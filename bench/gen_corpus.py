@@ -4,15 +4,17 @@ apps (folders) of files of several documents, one object in 100 broken in a way 
 catches (an unknown field, a wrong type, a missing required field). The broken objects are listed
 in <out>/expected-invalid.txt as `file kind/name`, so both validators can be checked against it.
 
-Usage: gen_corpus.py OUT_DIR [N]
+Usage: gen_corpus.py OUT_DIR [N] [PER_APP] [PER_FILE]
+(PER_APP: objects per folder, default 100; PER_FILE: documents per file, default 10. One folder
+of everything, as issue 13 measured it: PER_APP=N PER_FILE=100.)
 """
 import os
 import sys
 
 out = sys.argv[1]
 total = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
-per_file = 10
-per_app = 100
+per_file = int(sys.argv[4]) if len(sys.argv) > 4 else 10
+per_app = int(sys.argv[3]) if len(sys.argv) > 3 else 100
 
 
 def deployment(name, ns, broken):

@@ -3,10 +3,14 @@
 # Kubernetes objects (default 10,000, mixed kinds, 1 in 100 broken), in one run: objects per
 # second (hyperfine, 5 runs each), peak memory (/usr/bin/time), and whether both report the
 # same invalid objects as the corpus generator planted.
-# Usage: bench/validate.sh [N_OBJECTS]
+# Usage: bench/validate.sh [N_OBJECTS] [one-folder]
+#   one-folder: every object in one folder, 100 documents a file (the shape where berth was once
+#   quadratic), instead of folders of 100 objects in files of 10
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 n=${1:-10000}
+layout=()
+[[ ${2:-} == one-folder ]] && layout=("$n" 100)
 for tool in hyperfine time; do
   command -v "$tool" >/dev/null || [[ -x /usr/bin/$tool ]] || { apt-get update -qq && apt-get install -y -qq "$tool"; }
 done
@@ -16,7 +20,7 @@ cargo build --release -p berth --manifest-path "$root/Cargo.toml" >&2
 berth=$CARGO_TARGET_DIR/release/berth
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-python3 "$root/bench/gen_corpus.py" "$work/corpus" "$n"
+python3 "$root/bench/gen_corpus.py" "$work/corpus" "$n" "${layout[@]}"
 cd "$work/corpus"
 kc=(kubeconform -strict -summary -schema-location "$BERTH_KUBECONFORM_SCHEMA_LOCATION")
 

@@ -5,6 +5,7 @@
 use super::yaml::Document;
 use super::{Finding, Severity};
 use serde_json::Value;
+use std::collections::HashMap;
 
 pub struct Object<'a> {
     pub file: &'a str,
@@ -82,6 +83,19 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
         .filter_map(|o| pod_template(&o.doc.value).map(|(p, t)| (o, p, t)))
         .collect();
 
+    // Workloads by (namespace, pod label, value), for the Services' selectors.
+    let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, (w, _, tpl)) in workloads.iter().enumerate() {
+        for (k, v) in tpl["metadata"]["labels"].as_object().into_iter().flatten() {
+            if let Some(v) = v.as_str() {
+                by_label
+                    .entry((namespace(&w.doc.value), k.as_str(), v))
+                    .or_default()
+                    .push(i);
+            }
+        }
+    }
+
     for (o, tpl_ptr, tpl) in &workloads {
         for (ci, c) in tpl["spec"]["containers"]
             .as_array()
@@ -157,13 +171,21 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
         else {
             continue;
         };
-        let selected: Vec<&(&Object, &str, &Value)> = workloads
+        // Candidates from the index by one label of the selector, then every label checked:
+        // linear in the objects, where comparing each Service with each workload was not.
+        let (k0, v0) = selector
             .iter()
-            .filter(|(w, _, tpl)| {
-                namespace(&w.doc.value) == namespace(svc)
-                    && selector
-                        .iter()
-                        .all(|(k, v)| &tpl["metadata"]["labels"][k] == v)
+            .next()
+            .map_or(("", ""), |(k, v)| (k.as_str(), v.as_str().unwrap_or("")));
+        let selected: Vec<&(&Object, &str, &Value)> = by_label
+            .get(&(namespace(svc), k0, v0))
+            .into_iter()
+            .flatten()
+            .map(|&i| &workloads[i])
+            .filter(|(_, _, tpl)| {
+                selector
+                    .iter()
+                    .all(|(k, v)| &tpl["metadata"]["labels"][k] == v)
             })
             .collect();
         if selected.is_empty() {
@@ -218,7 +240,7 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
     }
 
     // URLs that name a Service by its cluster DNS name must name one that exists.
-    let services: Vec<(&str, &str, Vec<i64>)> = objects
+    let services: HashMap<(&str, &str), Vec<i64>> = objects
         .iter()
         .filter(|o| o.doc.value["kind"] == "Service")
         .map(|o| {
@@ -230,8 +252,7 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
                 .filter_map(|p| p["port"].as_i64())
                 .collect();
             (
-                v["metadata"]["name"].as_str().unwrap_or(""),
-                namespace(v),
+                (v["metadata"]["name"].as_str().unwrap_or(""), namespace(v)),
                 ports,
             )
         })
@@ -281,9 +302,9 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
             let mut parts = host.split('.');
             let name = parts.next().unwrap_or("");
             let ns = parts.next().unwrap_or(namespace(v));
-            match services.iter().find(|(n, s, _)| *n == name && *s == ns) {
+            match services.get(&(name, ns)) {
                 None => add(o, &ptr, "consistency/service-discovery", Severity::Error, format!("{url} names Service {name:?} in namespace {ns:?}, which these files do not define"), "point it at the backend's Service: http://<service>.<namespace>.svc.cluster.local:<port>".into()),
-                Some((_, _, ports)) => {
+                Some(ports) => {
                     if let Some(p) = port.filter(|p| !ports.contains(p)) {
                         add(o, &ptr, "consistency/service-discovery", Severity::Error, format!("{url} uses port {p}, but Service {name:?} serves {ports:?}"), "use the Service's port, not the container's".into());
                     }
