@@ -540,3 +540,35 @@ fn the_offline_drafts_pass_validation() {
     // The namespace, six Deployments, six Services and the web frontend's ConfigMap at least.
     assert!(report["objects"].as_u64().unwrap() >= 14, "{report}");
 }
+
+/// kubeconform validates `kind: List` item by item; so does berth, with paths into the items.
+#[test]
+fn a_list_is_validated_item_by_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let cm = |name: &str, extra: &str| {
+        format!(
+            "  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: {name}\n{extra}    data:\n      A: \"1\"\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("list.yaml"),
+        format!(
+            "apiVersion: v1\nkind: List\nitems:\n{}{}---\napiVersion: v1\nkind: List\nitems: []\n---\napiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: List\n    items:\n{}",
+            cm("good", ""),
+            cm("bad", "    binaryDatas: {}\n"),
+            cm("nested", "").replace("\n  ", "\n      ").replacen("  - ", "      - ", 1)
+        ),
+    )
+    .unwrap();
+    let out = berth(dir.path(), &["validate", ".", "-o", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert_eq!(report["objects"], 3, "{report:#}");
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    assert_eq!(f["rule"], "schema/unknown-field");
+    assert_eq!(f["object"], "ConfigMap/bad");
+    assert_eq!(f["line"], 14, "{f}");
+    assert!(f["path"].as_str().unwrap().starts_with(".items[1]"), "{f}");
+}

@@ -4,6 +4,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 pub mod consistency;
 pub mod dockerfile;
@@ -54,7 +55,7 @@ impl Finding {
         message: String,
         hint: Option<String>,
     ) -> Finding {
-        let pos = doc.positions().find(pointer);
+        let pos = doc.find(pointer);
         Finding {
             rule: rule.into(),
             severity: Severity::Error,
@@ -62,7 +63,7 @@ impl Finding {
             line: pos.line,
             column: pos.column,
             object: schema::object_name(&doc.value),
-            path: Some(schema::display_path(pointer)),
+            path: Some(schema::display_path(&format!("{}{pointer}", doc.base))),
             message,
             hint,
         }
@@ -405,12 +406,51 @@ fn check_folder(
         .zip(parallel_map(files, parallel, |i| parse_one(i)))
     {
         match result {
-            Ok(d) => docs.extend(d.into_iter().map(|d| (input.path.clone(), d))),
+            Ok(d) => {
+                for doc in d {
+                    expand_list(&input.path, doc, &mut docs, &mut findings);
+                }
+            }
             Err(f) => findings.push(f),
         }
     }
     check_objects(&docs, exposed, options, parallel, &mut findings);
     (findings, docs.len())
+}
+
+/// A `v1` `List` is no object of its own: its items are checked one by one (Lists in Lists
+/// too), with paths into the items; a document of any other kind is kept as it is.
+fn expand_list(
+    file: &str,
+    doc: yaml::Document,
+    docs: &mut Vec<(String, yaml::Document)>,
+    findings: &mut Vec<Finding>,
+) {
+    let v = &doc.value;
+    if !(v["kind"] == "List" && v["apiVersion"] == "v1") {
+        docs.push((file.to_string(), doc));
+        return;
+    }
+    schema::duplicates(file, &doc, findings);
+    let items = match &v["items"] {
+        Value::Array(items) => items.clone(),
+        Value::Null => vec![],
+        _ => {
+            findings.push(Finding::at(
+                "schema/wrong-type",
+                file,
+                &doc,
+                "/items",
+                "a List's items must be a list of objects".into(),
+                Some("write `items:` as a YAML sequence".into()),
+            ));
+            return;
+        }
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        let child = doc.child(&format!("/items/{i}"), item);
+        expand_list(file, child, docs, findings);
+    }
 }
 
 fn parse_one(input: &Input) -> Result<Vec<yaml::Document>, Finding> {

@@ -279,14 +279,13 @@ fn describe(v: &Value) -> String {
 }
 
 /// Checks one document against the schemas; `file` names it in findings.
-pub fn check(schemas: &Schemas, file: &str, doc: &Document, out: &mut Vec<Finding>) {
-    let v = &doc.value;
-    let finding = |rule: &str, pointer: &str, message: String, hint: Option<String>| {
-        Finding::at(rule, file, doc, pointer, message, hint)
-    };
+/// Keys given twice in one mapping of `doc`.
+pub fn duplicates(file: &str, doc: &Document, out: &mut Vec<Finding>) {
     for (pointer, key, pos) in &doc.duplicates {
-        let mut f = finding(
+        let mut f = Finding::at(
             "schema/duplicate-key",
+            file,
+            doc,
             pointer,
             format!("key {key:?} is given twice; the last one wins"),
             Some("remove one of them".into()),
@@ -296,6 +295,14 @@ pub fn check(schemas: &Schemas, file: &str, doc: &Document, out: &mut Vec<Findin
         f.path = Some(display_path(&format!("{pointer}/{key}")));
         out.push(f);
     }
+}
+
+pub fn check(schemas: &Schemas, file: &str, doc: &Document, out: &mut Vec<Finding>) {
+    let v = &doc.value;
+    let finding = |rule: &str, pointer: &str, message: String, hint: Option<String>| {
+        Finding::at(rule, file, doc, pointer, message, hint)
+    };
+    duplicates(file, doc, out);
     let (api_version, kind) = (v["apiVersion"].as_str(), v["kind"].as_str());
     let (Some(api_version), Some(kind)) = (api_version, kind) else {
         let missing = if api_version.is_none() {

@@ -67,6 +67,9 @@ pub struct Document {
     /// and building the tree for every node would double the cost of parsing.
     positions: std::sync::Arc<Lazy>,
     index: usize,
+    /// Where this value sits in the document it came from: empty, or `/items/3` for an item
+    /// of a `kind: List`, so findings point into the file where the item is written.
+    pub base: String,
 }
 
 /// A file's text and, once asked for, the position tree of each of its documents.
@@ -88,7 +91,25 @@ impl Document {
             duplicates: vec![],
             positions: std::sync::Arc::new(lazy),
             index: 0,
+            base: String::new(),
         }
+    }
+
+    /// The item at `pointer` (`/items/3`) of this document, as a document of its own whose
+    /// findings still point at the item's lines.
+    pub fn child(&self, pointer: &str, value: Value) -> Document {
+        Document {
+            value,
+            duplicates: vec![],
+            positions: self.positions.clone(),
+            index: self.index,
+            base: format!("{}{pointer}", self.base),
+        }
+    }
+
+    /// Where the node at `pointer` (relative to this document's value) is written.
+    pub fn find(&self, pointer: &str) -> Pos {
+        self.positions().find(&format!("{}{pointer}", self.base))
     }
 
     /// The positions of this document's nodes.
@@ -140,6 +161,7 @@ pub fn parse(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
             duplicates,
             positions: lazy.clone(),
             index,
+            base: String::new(),
         })
         .collect();
     (docs, err)
