@@ -13,9 +13,7 @@ use berth_core::plan::{self, Plan};
 use berth_core::record::{Proposal, sha256_hex};
 use berth_core::spec::Spec;
 use berth_core::validate::{self, Input, Report};
-use berth_draft::llm::{
-    LOCK_FILE, Lock, LockedArtifact, LockedFile, Overrides, load_lock, save_lock,
-};
+use berth_draft::llm::{Lock, LockedArtifact, LockedFile, Overrides, load_lock, save_lock};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -183,7 +181,7 @@ pub fn run(root: &Path, spec: &Spec, plan: &Plan, opts: Options) -> Result<CiRep
     }
 
     let new_lock = locked(&proposals, &lock, &now, &generator);
-    let lock_stale = strip_header(&lock) != new_lock;
+    let lock_stale = sorted(&lock) != new_lock;
     let validation = validate(root, &proposals)?;
     let mut report = CiReport {
         spec: plan.spec.clone(),
@@ -383,18 +381,15 @@ fn locked(
             inputs: inputs::values(inputs),
         })
         .collect();
-    let mut lock = Lock {
+    sorted(&Lock {
         files,
         artifacts,
         ..Lock::default()
-    };
-    lock.files.sort_by(|a, b| a.path.cmp(&b.path));
-    lock.artifacts.sort_by(|a, b| a.id.cmp(&b.id));
-    lock
+    })
 }
 
-/// The lock as loaded, sorted as `locked` sorts, for comparison.
-fn strip_header(lock: &Lock) -> Lock {
+/// The lock in the order `locked` writes it, for comparison.
+fn sorted(lock: &Lock) -> Lock {
     let mut l = lock.clone();
     l.files.sort_by(|a, b| a.path.cmp(&b.path));
     l.artifacts.sort_by(|a, b| a.id.cmp(&b.id));
@@ -452,6 +447,3 @@ fn write(
     }
     Ok(())
 }
-
-/// berth.lock's path, for messages.
-pub const LOCK: &str = LOCK_FILE;
