@@ -572,3 +572,72 @@ fn a_list_is_validated_item_by_item() {
     assert_eq!(f["line"], 14, "{f}");
     assert!(f["path"].as_str().unwrap().starts_with(".items[1]"), "{f}");
 }
+
+/// A real repo's folder holds more than manifests: other tools' files are skipped, and said so.
+#[test]
+fn files_of_other_tools_are_skipped_with_a_notice_not_reported_as_broken_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("package.json", r#"{"name": "web", "version": "1.0.0"}"#),
+        (
+            "tsconfig.app.json",
+            r#"{"compilerOptions": {"strict": true}}"#,
+        ),
+        (
+            "docker-compose.yml",
+            "services:\n  api:\n    build: ./api\n",
+        ),
+        (
+            "dashboards/latency.json",
+            r#"{"title": "Latency", "panels": []}"#,
+        ),
+        ("monitoring/values.yaml", "prometheus:\n  retention: 7d\n"),
+        (
+            "k8s/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  A: \"1\"\n",
+        ),
+        ("k8s/half.yaml", "kind: ConfigMap\nmetadata:\n  name: h\n"),
+    ];
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = berth(dir.path(), &["validate", ".", "-o", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Only the object with a kind and no apiVersion is broken.
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(findings[0]["file"], "k8s/half.yaml");
+    assert_eq!(findings[0]["rule"], "schema/missing-field");
+    let notices: Vec<&str> = report["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    for (file, says) in [
+        ("package.json", "npm package file"),
+        ("tsconfig.app.json", "TypeScript"),
+        (
+            "docker-compose.yml",
+            "Docker Compose file, not a Kubernetes manifest",
+        ),
+        ("dashboards/latency.json", "not a Kubernetes object"),
+        ("monitoring/values.yaml", "not a Kubernetes object"),
+    ] {
+        assert!(
+            notices
+                .iter()
+                .any(|n| n.starts_with(file) && n.contains(says)),
+            "{file}: {notices:#?}"
+        );
+    }
+    let out = berth(dir.path(), &["validate", "docker-compose.yml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert!(
+        transcript(&out).contains("not a Kubernetes manifest"),
+        "{}",
+        transcript(&out)
+    );
+}

@@ -236,7 +236,40 @@ enum Kind {
     Dockerfile,
     Manifest,
     ChartFile,
+    /// A well-known file of another tool (what it is): skipped with a notice.
+    NotKubernetes(&'static str),
     Other,
+}
+
+/// Files that end in .json or .yaml but belong to other tools, by name.
+fn other_tool(name: &str) -> Option<&'static str> {
+    let compose = ["docker-compose", "compose"]
+        .iter()
+        .any(|p| name.starts_with(p) && (name.ends_with(".yml") || name.ends_with(".yaml")));
+    Some(match name {
+        _ if compose => "a Docker Compose file, not a Kubernetes manifest",
+        "package.json" | "package-lock.json" | "npm-shrinkwrap.json" => "an npm package file",
+        "composer.json" | "composer.lock" => "a Composer file",
+        "renovate.json" | ".renovaterc.json" => "a Renovate configuration",
+        "pnpm-lock.yaml" | "pnpm-workspace.yaml" => "a pnpm file",
+        "openapi.json" | "openapi.yaml" | "swagger.json" | "swagger.yaml" => "an OpenAPI document",
+        _ if name.starts_with("tsconfig") && name.ends_with(".json") => {
+            "a TypeScript configuration"
+        }
+        _ if name.starts_with("jsconfig") && name.ends_with(".json") => {
+            "a JavaScript configuration"
+        }
+        _ if name.starts_with(".eslintrc") || name.starts_with(".prettierrc") => {
+            "a linter configuration"
+        }
+        _ if name.starts_with(".pre-commit")
+            || name == ".gitlab-ci.yml"
+            || name == "mkdocs.yml" =>
+        {
+            "a tool's configuration"
+        }
+        _ => return None,
+    })
 }
 
 fn kind_of(input: &Input, chart_roots: &[String]) -> Kind {
@@ -262,6 +295,10 @@ fn kind_of(input: &Input, chart_roots: &[String]) -> Kind {
         .any(|r| path.starts_with(&format!("{r}/")))
     {
         Kind::ChartFile
+    } else if let Some(what) = other_tool(name) {
+        Kind::NotKubernetes(what)
+    } else if path.contains("/.github/workflows/") || path.starts_with(".github/workflows/") {
+        Kind::NotKubernetes("a GitHub Actions workflow")
     } else if name == "Dockerfile"
         || name.ends_with(".Dockerfile")
         || name.starts_with("Dockerfile.")
@@ -305,17 +342,21 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
                 .entry(input.path.rsplit_once('/').map_or("", |(d, _)| d))
                 .or_default()
                 .push(input),
+            Kind::NotKubernetes(what) => report
+                .notices
+                .push(format!("{}: {what}: skipped", input.path)),
             Kind::ChartFile | Kind::Other => {}
         }
     }
     // Folders are checked in parallel, each whole; a lone folder is split across the cores.
     let groups: Vec<&Vec<&Input>> = manifests.values().collect();
     let inner = groups.len() == 1;
-    for (found, objects) in parallel_map(&groups, !inner, |files| {
+    for (found, objects, notices) in parallel_map(&groups, !inner, |files| {
         check_folder(files, &exposed, options, inner)
     }) {
         findings.extend(found);
         report.objects += objects;
+        report.notices.extend(notices);
     }
     for root in &chart_roots {
         let files: Vec<&Input> = inputs
@@ -398,8 +439,9 @@ fn check_folder(
     exposed: &[consistency::Exposed],
     options: &Options,
     parallel: bool,
-) -> (Vec<Finding>, usize) {
+) -> (Vec<Finding>, usize, Vec<String>) {
     let mut findings = Vec::new();
+    let mut notices = Vec::new();
     let mut docs: Vec<(String, yaml::Document)> = Vec::new();
     for (input, result) in files
         .iter()
@@ -407,7 +449,23 @@ fn check_folder(
     {
         match result {
             Ok(d) => {
-                for doc in d {
+                let many = d.len() > 1;
+                for (i, doc) in d.into_iter().enumerate() {
+                    // No apiVersion and no kind: data of some other tool (a dashboard, a values
+                    // file), not a broken object. One of the two alone is a broken object.
+                    let v = &doc.value;
+                    if v.get("apiVersion").is_none() && v.get("kind").is_none() {
+                        let which = if many {
+                            format!(" (document {})", i + 1)
+                        } else {
+                            String::new()
+                        };
+                        notices.push(format!(
+                            "{}{which}: no apiVersion and no kind, so not a Kubernetes object: skipped",
+                            input.path
+                        ));
+                        continue;
+                    }
                     expand_list(&input.path, doc, &mut docs, &mut findings);
                 }
             }
@@ -415,7 +473,7 @@ fn check_folder(
         }
     }
     check_objects(&docs, exposed, options, parallel, &mut findings);
-    (findings, docs.len())
+    (findings, docs.len(), notices)
 }
 
 /// A `v1` `List` is no object of its own: its items are checked one by one (Lists in Lists
