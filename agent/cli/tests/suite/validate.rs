@@ -641,3 +641,30 @@ fn files_of_other_tools_are_skipped_with_a_notice_not_reported_as_broken_objects
         transcript(&out)
     );
 }
+
+/// The API server rejects a Deployment named `ext_proc`: so does berth, with the name to use.
+#[test]
+fn names_and_labels_the_api_server_rejects_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ext_proc\n  labels:\n    tier: \"front end\"\ndata:\n  A: \"1\"\n",
+    )
+    .unwrap();
+    let (code, findings) = findings(dir.path());
+    assert_eq!(code, Some(1));
+    let rules: Vec<(&str, u64)> = findings
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        rules,
+        [("schema/invalid-name", 4), ("schema/invalid-label", 6)]
+    );
+    assert!(
+        findings[0]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("\"ext-proc\"")
+    );
+}

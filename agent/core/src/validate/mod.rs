@@ -10,6 +10,7 @@ pub mod consistency;
 pub mod dockerfile;
 pub mod helm;
 pub mod inputs;
+mod names;
 pub mod openapi;
 pub mod policy;
 pub mod sarif;
@@ -540,6 +541,7 @@ fn check_objects(
     let per_object = parallel_map(docs, parallel, |(file, doc)| {
         let mut out = Vec::new();
         schema::check(&options.schemas, file, doc, &mut out);
+        names::check(file, doc, &mut out);
         policy::check(file, doc, &mut out);
         out
     });
