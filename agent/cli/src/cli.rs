@@ -227,6 +227,10 @@ pub struct ValidateArgs {
     /// A folder of extra JSON schemas in kubeconform's layout (for custom resources); repeatable.
     #[arg(long, value_name = "DIR")]
     pub schema_dir: Vec<PathBuf>,
+    /// A custom resource with no schema is an error (default: a warning that says it was not
+    /// checked).
+    #[arg(long)]
+    pub strict_kinds: bool,
 }
 
 #[derive(Debug, clap::Args)]

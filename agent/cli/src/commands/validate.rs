@@ -14,7 +14,13 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
         ));
     }
     let dirs: Vec<_> = args.schema_dir.iter().map(|d| cwd.join(d)).collect();
-    let options = pipeline::options(root, args.kubernetes_version.as_deref(), dirs)?;
+    let mut options = pipeline::options(root, args.kubernetes_version.as_deref(), dirs)?;
+    // Named files are a set, not a whole project (unless the project root itself is named):
+    // what they point at may live elsewhere.
+    let names_root =
+        |p: &String| p != "-" && cwd.join(p).canonicalize().ok() == root.canonicalize().ok();
+    options.partial = !args.paths.is_empty() && !args.paths.iter().any(names_root);
+    options.strict_kinds |= args.strict_kinds;
     let files = pipeline::files(&args.paths, cwd, root)?;
     let report = validate::validate(&files, &options);
     let text = match cli.output {

@@ -455,9 +455,33 @@ fn custom_resources_validate_with_schema_dir() {
         "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: big}\n",
     )
     .unwrap();
+    // With no schema, a custom resource is a warning saying it was not checked...
+    let (code, found) = findings(dir.path());
+    assert_eq!(code, Some(0), "{found:?}");
+    assert_eq!(found[0]["rule"], "schema/unknown-kind");
+    assert_eq!(found[0]["severity"], "warning");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not checked")
+    );
+    // ...an error when asked, and a typo of a kind of a known group is always an error.
+    let out = berth(dir.path(), &["validate", ".", "--strict-kinds"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    std::fs::write(
+        dir.path().join("manifests/typo.yaml"),
+        "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: w}\n",
+    )
+    .unwrap();
     let (code, found) = findings(dir.path());
     assert_eq!(code, Some(1));
-    assert_eq!(found[0]["rule"], "schema/unknown-kind");
+    assert!(
+        found
+            .iter()
+            .any(|f| f["file"] == "manifests/typo.yaml" && f["severity"] == "error")
+    );
+    std::fs::remove_file(dir.path().join("manifests/typo.yaml")).unwrap();
     let schemas = dir.path().join("crds");
     std::fs::create_dir_all(&schemas).unwrap();
     std::fs::write(
@@ -667,4 +691,33 @@ fn names_and_labels_the_api_server_rejects_are_errors() {
             .unwrap()
             .contains("\"ext-proc\"")
     );
+}
+
+/// A Service alone in a file someone names (its Deployment lives elsewhere) is not an error;
+/// in the whole project it is.
+#[test]
+fn cross_file_targets_outside_a_named_set_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("k8s")).unwrap();
+    std::fs::write(
+        dir.path().join("k8s/svc.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  selector:\n    app: api\n  ports:\n  - port: 80\n",
+    )
+    .unwrap();
+    let out = berth(dir.path(), &["validate", "k8s/svc.yaml", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = &report["findings"][0];
+    assert_eq!(
+        (f["rule"].as_str(), f["severity"].as_str()),
+        (Some("consistency/selector"), Some("warning"))
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("not found in these files")
+    );
+    let (code, _) = findings(dir.path());
+    assert_eq!(code, Some(1), "the whole project (.) keeps it an error");
 }

@@ -67,7 +67,14 @@ fn port_number(v: &Value) -> Option<i64> {
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
-pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>) {
+/// `partial`: the objects are a set someone named, so what they point at may live elsewhere:
+/// not finding it is a warning that says so, not an error.
+pub fn check(objects: &[Object], dockerfiles: &[Exposed], partial: bool, out: &mut Vec<Finding>) {
+    let missing = if partial {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     let mut add = |o: &Object,
                    pointer: &str,
                    rule: &str,
@@ -193,8 +200,8 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
                 o,
                 "/spec/selector",
                 "consistency/selector",
-                Severity::Error,
-                "the selector matches no pod template in these files".into(),
+                missing,
+                "the selector matches no pod template: not found in these files".into(),
                 "use the pod labels of the Deployment it fronts".into(),
             );
             continue;
@@ -303,7 +310,7 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], out: &mut Vec<Finding>
             let name = parts.next().unwrap_or("");
             let ns = parts.next().unwrap_or(namespace(v));
             match services.get(&(name, ns)) {
-                None => add(o, &ptr, "consistency/service-discovery", Severity::Error, format!("{url} names Service {name:?} in namespace {ns:?}, which these files do not define"), "point it at the backend's Service: http://<service>.<namespace>.svc.cluster.local:<port>".into()),
+                None => add(o, &ptr, "consistency/service-discovery", missing, format!("{url} names Service {name:?} in namespace {ns:?}: not found in these files"), "point it at the backend's Service: http://<service>.<namespace>.svc.cluster.local:<port>".into()),
                 Some(ports) => {
                     if let Some(p) = port.filter(|p| !ports.contains(p)) {
                         add(o, &ptr, "consistency/service-discovery", Severity::Error, format!("{url} uses port {p}, but Service {name:?} serves {ports:?}"), "use the Service's port, not the container's".into());

@@ -143,6 +143,12 @@ pub struct Options {
     pub helm: Option<std::path::PathBuf>,
     /// Said in every report when the schemas are not the embedded ones.
     pub schema_notice: Option<String>,
+    /// The files are a set someone named, not a whole project: a Service, workload or URL a
+    /// cross-file check looks for may live elsewhere, so not finding it is a warning.
+    pub partial: bool,
+    /// A kind of an API group berth has no schema for (a custom resource) is an error, not a
+    /// warning (`--strict-kinds`, or `strict_kinds = true` in berth.toml's `[validate]`).
+    pub strict_kinds: bool,
 }
 
 /// Where `berth schema refresh` keeps a cluster's schemas; `berth validate` prefers them.
@@ -155,6 +161,8 @@ impl Default for Options {
             levels: Default::default(),
             helm: helm::find_helm(),
             schema_notice: None,
+            partial: false,
+            strict_kinds: false,
         })
     }
 }
@@ -193,11 +201,19 @@ impl Options {
                 levels.insert(rule.clone(), level);
             }
         }
+        let strict_kinds = match table.get("strict_kinds") {
+            None => false,
+            Some(v) => v.as_bool().ok_or_else(|| {
+                ValidateError::Config("strict_kinds must be true or false".into())
+            })?,
+        };
         Ok(Options {
             schemas,
             levels,
             helm: helm::find_helm(),
             schema_notice: None,
+            partial: false,
+            strict_kinds,
         })
     }
 
@@ -540,7 +556,7 @@ fn check_objects(
 ) {
     let per_object = parallel_map(docs, parallel, |(file, doc)| {
         let mut out = Vec::new();
-        schema::check(&options.schemas, file, doc, &mut out);
+        schema::check(&options.schemas, options.strict_kinds, file, doc, &mut out);
         names::check(file, doc, &mut out);
         policy::check(file, doc, &mut out);
         out
@@ -550,5 +566,5 @@ fn check_objects(
         .iter()
         .map(|(file, doc)| consistency::Object { file, doc })
         .collect();
-    consistency::check(&objects, exposed, findings);
+    consistency::check(&objects, exposed, options.partial, findings);
 }

@@ -3,8 +3,8 @@
 //! embedded (`agent/core/schemas/`, from `scripts/update-schemas.py`), with
 //! `additionalProperties: false` everywhere, so a typo fails; `--schema-dir` adds CRDs.
 
-use super::Finding;
 use super::yaml::Document;
+use super::{Finding, Severity};
 use jsonschema::Validator;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
@@ -45,6 +45,14 @@ pub enum SchemaError {
 }
 
 impl Schemas {
+    /// Whether any schema is of `api_version`'s group (the core group for `v1`): a kind berth
+    /// does not know in a group it knows is a typo, not a custom resource.
+    pub fn knows_group(&self, api_version: &str) -> bool {
+        let group = |a: &str| a.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+        let wanted = group(api_version);
+        self.index.keys().any(|(a, _)| group(a) == wanted)
+    }
+
     /// The embedded schemas, or those for `version` (only the embedded version is known).
     pub fn embedded(version: Option<&str>) -> Result<&'static Schemas, SchemaError> {
         if let Some(v) = version {
@@ -297,7 +305,13 @@ pub fn duplicates(file: &str, doc: &Document, out: &mut Vec<Finding>) {
     }
 }
 
-pub fn check(schemas: &Schemas, file: &str, doc: &Document, out: &mut Vec<Finding>) {
+pub fn check(
+    schemas: &Schemas,
+    strict_kinds: bool,
+    file: &str,
+    doc: &Document,
+    out: &mut Vec<Finding>,
+) {
     let v = &doc.value;
     let finding = |rule: &str, pointer: &str, message: String, hint: Option<String>| {
         Finding::at(rule, file, doc, pointer, message, hint)
@@ -327,6 +341,17 @@ pub fn check(schemas: &Schemas, file: &str, doc: &Document, out: &mut Vec<Findin
                 format!("the schema for {kind} ({api_version}) cannot be used: {e}"),
                 None,
             ));
+            return;
+        }
+        None if !strict_kinds && !schemas.knows_group(api_version) => {
+            let mut f = finding(
+                "schema/unknown-kind",
+                "/apiVersion",
+                format!("no schema for {kind} ({api_version}), a custom resource: not checked"),
+                Some("give its schema with --schema-dir DIR (kubeconform's layout), or run `berth schema refresh` against a cluster that has the CRD; --strict-kinds makes this an error".into()),
+            );
+            f.severity = Severity::Warning;
+            out.push(f);
             return;
         }
         None => {
