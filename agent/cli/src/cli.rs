@@ -231,6 +231,13 @@ pub struct ValidateArgs {
     /// checked).
     #[arg(long)]
     pub strict_kinds: bool,
+    /// Report only these rule groups or ids (schema, yaml, policy, consistency, dockerfile,
+    /// helm, or an id such as DL3007); comma-separated or repeated.
+    #[arg(long, value_name = "GROUP", value_delimiter = ',')]
+    pub rules: Vec<String>,
+    /// Print only the summary line, not each finding (human output).
+    #[arg(long)]
+    pub summary: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -319,6 +326,7 @@ pub enum Output {
     Yaml,
     Sarif,
     Markdown,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

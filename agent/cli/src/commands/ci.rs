@@ -9,7 +9,7 @@ use berth_pipeline::{ci, project};
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &CiArgs, cwd: &Path, root: &Path) -> Result<Exit, Error> {
-    if cli.output == Output::Yaml {
+    if matches!(cli.output, Output::Yaml | Output::Junit) {
         return Err(Error::usage(
             "berth ci prints human, json, markdown or sarif output",
         ));

@@ -1,4 +1,4 @@
-//! `berth validate [PATH...]`: files in, findings printed (human, JSON or SARIF), and the exit
+//! `berth validate [PATH...]`: files in, findings printed (human, JSON, SARIF or JUnit), and the exit
 //! status: 0 clean, 1 errors found, 2 unreadable input or bad options.
 
 use super::{Error, Exit};
@@ -8,9 +8,12 @@ use berth_pipeline::validate as pipeline;
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Exit, Error> {
-    if !matches!(cli.output, Output::Human | Output::Json | Output::Sarif) {
+    if !matches!(
+        cli.output,
+        Output::Human | Output::Json | Output::Sarif | Output::Junit
+    ) {
         return Err(Error::usage(
-            "berth validate prints human, json or sarif output",
+            "berth validate prints human, json, sarif or junit output",
         ));
     }
     let dirs: Vec<_> = args.schema_dir.iter().map(|d| cwd.join(d)).collect();
@@ -22,7 +25,8 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
     options.partial = !args.paths.is_empty() && !args.paths.iter().any(names_root);
     options.strict_kinds |= args.strict_kinds;
     let files = pipeline::files(&args.paths, cwd, root)?;
-    let report = validate::validate(&files, &options);
+    let mut report = validate::validate(&files, &options);
+    report.only(&args.rules);
     let text = match cli.output {
         Output::Json => {
             serde_json::to_string_pretty(&report).map_err(|e| Error::usage(e.to_string()))? + "\n"
@@ -35,6 +39,8 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
             .map_err(|e| Error::usage(e.to_string()))?
                 + "\n"
         }
+        Output::Junit => validate::junit::to_junit(&report),
+        _ if args.summary => crate::render::report::summary(&report),
         _ => crate::render::report::human(&report),
     };
     crate::output::print(&text);

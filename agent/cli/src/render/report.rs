@@ -30,6 +30,13 @@ pub fn human(report: &Report) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&summary(report));
+    out
+}
+
+/// The notices and the one-line count, for `--summary` and the end of the full report.
+pub fn summary(report: &Report) -> String {
+    let mut out = String::new();
     for n in &report.notices {
         let _ = writeln!(out, "{} {n}", style("note:").cyan().bold());
     }

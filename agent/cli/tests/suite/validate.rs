@@ -721,3 +721,59 @@ fn cross_file_targets_outside_a_named_set_are_warnings() {
     let (code, _) = findings(dir.path());
     assert_eq!(code, Some(1), "the whole project (.) keeps it an error");
 }
+
+/// For kubeconform users: only the schema rules, a summary line, and JUnit for CI dashboards.
+#[test]
+fn rule_groups_summary_and_junit_output() {
+    let dir = fixture("validate");
+    let path = dir.path().join("manifests/app.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // One schema fault and one policy fault.
+    let broken = text
+        .replacen("imagePullPolicy", "imagePulPolicy", 1)
+        .replacen("runAsNonRoot: true", "runAsNonRoot: false", 1);
+    std::fs::write(&path, broken).unwrap();
+    let (_, all) = findings(dir.path());
+    assert!(
+        all.iter()
+            .any(|f| f["rule"].as_str().unwrap().starts_with("policy/")),
+        "{all:?}"
+    );
+    let out = berth(
+        dir.path(),
+        &["validate", ".", "--rules", "schema", "-o", "json"],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["schema/unknown-field"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = berth(dir.path(), &["validate", ".", "--rules", "dockerfile"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let out = berth(
+        dir.path(),
+        &["validate", ".", "--summary", "--rules", "schema"],
+    );
+    insta::assert_snapshot!(transcript(&out), @r"
+    exit: 1
+    --- stdout
+    1 error, 0 warnings in 2 files (4 Kubernetes objects)
+    --- stderr
+    ");
+    let out = berth(
+        dir.path(),
+        &["validate", ".", "-o", "junit", "--rules", "schema"],
+    );
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"berth validate\" tests=\"2\" failures=\"1\">"), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"berth.validate\" name=\"manifests/app.yaml\">"),
+        "{xml}"
+    );
+    assert!(xml.contains("<failure type=\"schema/unknown-field\" message=\"unknown field &quot;imagePulPolicy&quot;\">"), "{xml}");
+    assert!(xml.contains("1 other file without findings"), "{xml}");
+}

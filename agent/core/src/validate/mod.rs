@@ -10,6 +10,7 @@ pub mod consistency;
 pub mod dockerfile;
 pub mod helm;
 pub mod inputs;
+pub mod junit;
 mod names;
 pub mod openapi;
 pub mod policy;
@@ -94,6 +95,22 @@ impl Report {
             .iter()
             .filter(|f| f.severity == Severity::Error)
             .count()
+    }
+
+    /// Keeps the findings of these rule groups (`schema`, `policy`, `dockerfile`, ...) or ids;
+    /// hadolint's `DL` rules are in the `dockerfile` group.
+    pub fn only(&mut self, groups: &[String]) {
+        if groups.is_empty() {
+            return;
+        }
+        self.findings.retain(|f| {
+            let group = if f.rule.starts_with("DL") {
+                "dockerfile"
+            } else {
+                f.rule.split('/').next().unwrap_or("")
+            };
+            groups.iter().any(|g| g == group || *g == f.rule)
+        });
     }
 
     pub fn is_clean(&self) -> bool {
