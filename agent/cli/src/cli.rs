@@ -238,6 +238,15 @@ pub struct ValidateArgs {
     /// Print only the summary line, not each finding (human output).
     #[arg(long)]
     pub summary: bool,
+    /// A values file for rendering charts, as `helm template --values` (repeatable).
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// A value for rendering charts, as `helm template --set key=value` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Exit 1 when a chart cannot be rendered because helm is not installed.
+    #[arg(long)]
+    pub require_helm: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -24,6 +24,11 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
         |p: &String| p != "-" && cwd.join(p).canonicalize().ok() == root.canonicalize().ok();
     options.partial = !args.paths.is_empty() && !args.paths.iter().any(names_root);
     options.strict_kinds |= args.strict_kinds;
+    options.require_helm = args.require_helm;
+    options.chart_values = validate::helm::ChartValues {
+        files: args.values.iter().map(|f| cwd.join(f)).collect(),
+        set: args.set.clone(),
+    };
     let files = pipeline::files(&args.paths, cwd, root)?;
     let mut report = validate::validate(&files, &options);
     report.only(&args.rules);

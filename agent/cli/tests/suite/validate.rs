@@ -777,3 +777,57 @@ fn rule_groups_summary_and_junit_output() {
     assert!(xml.contains("<failure type=\"schema/unknown-field\" message=\"unknown field &quot;imagePulPolicy&quot;\">"), "{xml}");
     assert!(xml.contains("1 other file without findings"), "{xml}");
 }
+
+/// A chart whose templates `required` a value is rendered with the values given, as helm does;
+/// without helm, --require-helm makes "not rendered" an error.
+#[test]
+fn charts_render_with_values_and_set_and_helm_can_be_required() {
+    if super::tools::tool("helm").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("chart/demo");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), "name: \"\"\n").unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ required \"name is required\" .Values.name }}\ndata:\n  A: \"1\"\n",
+    )
+    .unwrap();
+    let out = berth(dir.path(), &["validate", "chart", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name is required"));
+    let out = berth(
+        dir.path(),
+        &["validate", "chart", "--set", "name=demo-config"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    std::fs::write(dir.path().join("prod.yaml"), "name: Bad_Name\n").unwrap();
+    let out = berth(
+        dir.path(),
+        &["validate", "chart", "-f", "prod.yaml", "-o", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("schema/invalid-name"));
+    // No helm on PATH: a notice, or with --require-helm an error.
+    let empty = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        assert_cmd::Command::cargo_bin("berth")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["validate", "chart", "--set", "name=x"])
+            .args(extra)
+            .env("PATH", empty.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let out = run(&["--require-helm"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(transcript(&out).contains("helm is not installed"));
+}

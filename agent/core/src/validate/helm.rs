@@ -105,15 +105,54 @@ pub fn check_values(root: &str, files: &[&Input], out: &mut Vec<Finding>) {
     }
 }
 
+/// Values given on the command line for rendering charts, as `helm template` takes them.
+#[derive(Debug, Clone, Default)]
+pub struct ChartValues {
+    /// `--values FILE`, in order (later files win).
+    pub files: Vec<PathBuf>,
+    /// `--set key=value`, in order.
+    pub set: Vec<String>,
+}
+
+impl ChartValues {
+    fn flags(&self) -> Vec<std::ffi::OsString> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            out.push("--values".into());
+            out.push(f.as_os_str().to_owned());
+        }
+        for s in &self.set {
+            out.push("--set".into());
+            out.push(s.into());
+        }
+        out
+    }
+}
+
 /// The rendered objects, as (source file shown to people, document); or findings when helm fails.
 pub fn render(
     helm: &Path,
     root: &str,
     files: &[&Input],
+    values: &ChartValues,
     out: &mut Vec<Finding>,
 ) -> Vec<(String, Document)> {
-    let Ok(dir) = tempfile::tempdir() else {
-        return vec![];
+    let chart_yaml = format!("{root}/Chart.yaml");
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            // Never skipped in silence: the chart was not checked, and the report says why.
+            out.push(finding(
+                "helm/template",
+                &chart_yaml,
+                0,
+                0,
+                None,
+                format!("cannot render the chart: no temporary folder ({e})"),
+                None,
+            ));
+            return vec![];
+        }
     };
     let name = root.rsplit('/').next().unwrap_or("chart");
     let chart = dir.path().join(name);
@@ -125,8 +164,13 @@ pub fn render(
         }
         let _ = std::fs::write(target, &f.contents);
     }
-    let chart_yaml = format!("{root}/Chart.yaml");
-    if let Ok(lint) = Command::new(helm).arg("lint").arg(&chart).output() {
+    let flags = values.flags();
+    if let Ok(lint) = Command::new(helm)
+        .arg("lint")
+        .arg(&chart)
+        .args(&flags)
+        .output()
+    {
         for line in String::from_utf8_lossy(&lint.stdout)
             .lines()
             .filter(|l| l.starts_with("[ERROR]"))
@@ -146,6 +190,7 @@ pub fn render(
         .args(["template", name])
         .arg(&chart)
         .args(["--namespace", name])
+        .args(&flags)
         .output()
     {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),

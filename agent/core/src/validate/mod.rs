@@ -166,6 +166,10 @@ pub struct Options {
     /// A kind of an API group berth has no schema for (a custom resource) is an error, not a
     /// warning (`--strict-kinds`, or `strict_kinds = true` in berth.toml's `[validate]`).
     pub strict_kinds: bool,
+    /// Values for rendering charts (`--values`, `--set`).
+    pub chart_values: helm::ChartValues,
+    /// A chart that cannot be rendered for want of helm is an error, not a notice.
+    pub require_helm: bool,
 }
 
 /// Where `berth schema refresh` keeps a cluster's schemas; `berth validate` prefers them.
@@ -180,6 +184,8 @@ impl Default for Options {
             schema_notice: None,
             partial: false,
             strict_kinds: false,
+            chart_values: Default::default(),
+            require_helm: false,
         })
     }
 }
@@ -231,6 +237,8 @@ impl Options {
             schema_notice: None,
             partial: false,
             strict_kinds,
+            chart_values: Default::default(),
+            require_helm: false,
         })
     }
 
@@ -400,10 +408,21 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
         helm::check_values(root, &files, &mut findings);
         match &options.helm {
             Some(h) => {
-                let docs = helm::render(h, root, &files, &mut findings);
+                let docs = helm::render(h, root, &files, &options.chart_values, &mut findings);
                 check_objects(&docs, &[], options, true, &mut findings);
                 report.objects += docs.len();
             }
+            None if options.require_helm => findings.push(Finding {
+                rule: "helm/template".into(),
+                severity: Severity::Error,
+                file: format!("{root}/Chart.yaml"),
+                line: 0,
+                column: 0,
+                object: None,
+                path: None,
+                message: "helm is not installed, so the chart's templates were not rendered or checked".into(),
+                hint: Some("put helm on PATH (--require-helm asks for it)".into()),
+            }),
             None => report.notices.push(format!("{root}: helm is not installed, so the chart's templates were not rendered or checked (its values were)")),
         }
     }
