@@ -44,6 +44,96 @@ pub fn exposed(file: &str, text: &str) -> Exposed {
     }
 }
 
+/// What the cross-file checks read of an object, and nothing else: kept per object once its own
+/// checks are done, so a folder of 50,000 objects does not keep 50,000 whole trees. Positions
+/// still come from the file's text, so findings keep their lines.
+pub fn keep(v: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in ["apiVersion", "kind"] {
+        if let Some(x) = v.get(key) {
+            out.insert(key.into(), x.clone());
+        }
+    }
+    let mut meta = serde_json::Map::new();
+    for key in ["name", "namespace"] {
+        if let Some(x) = v["metadata"].get(key) {
+            meta.insert(key.into(), x.clone());
+        }
+    }
+    out.insert("metadata".into(), Value::Object(meta));
+    match v["kind"].as_str() {
+        Some("Service") => {
+            let mut spec = serde_json::Map::new();
+            for key in ["selector", "ports"] {
+                if let Some(x) = v["spec"].get(key) {
+                    spec.insert(key.into(), x.clone());
+                }
+            }
+            out.insert("spec".into(), Value::Object(spec));
+        }
+        Some("ConfigMap") => {
+            if let Some(x) = v.get("data") {
+                out.insert("data".into(), x.clone());
+            }
+        }
+        _ => {}
+    }
+    if let Some((ptr, tpl)) = pod_template(v) {
+        let containers: Vec<Value> = tpl["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let mut k = serde_json::Map::new();
+                for key in [
+                    "name",
+                    "ports",
+                    "env",
+                    "livenessProbe",
+                    "readinessProbe",
+                    "startupProbe",
+                ] {
+                    if let Some(x) = c.get(key) {
+                        k.insert(key.into(), x.clone());
+                    }
+                }
+                Value::Object(k)
+            })
+            .collect();
+        let kept = serde_json::json!({
+            "metadata": {"labels": tpl["metadata"]["labels"].clone()},
+            "spec": {"containers": containers},
+        });
+        if ptr.is_empty() {
+            // A Pod is its own template.
+            out["metadata"]["labels"] = kept["metadata"]["labels"].clone();
+            out.insert("spec".into(), kept["spec"].clone());
+        } else if let Some(slot) = pointer_slot(&mut out, ptr) {
+            *slot = kept;
+        }
+    }
+    Value::Object(out)
+}
+
+/// The (created) place at `pointer` in `root`.
+fn pointer_slot<'a>(
+    root: &'a mut serde_json::Map<String, Value>,
+    pointer: &str,
+) -> Option<&'a mut Value> {
+    let mut parts = pointer.trim_start_matches('/').split('/');
+    let first = parts.next()?;
+    let mut at = root
+        .entry(first.to_string())
+        .or_insert_with(|| Value::Object(Default::default()));
+    for p in parts {
+        at = at
+            .as_object_mut()?
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    Some(at)
+}
+
 fn pod_template(v: &Value) -> Option<(&'static str, &Value)> {
     match v["kind"].as_str()? {
         "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => {

@@ -486,7 +486,8 @@ fn parallel_map<T: Sync, R: Send>(
     out.into_iter().map(|(_, r)| r).collect()
 }
 
-/// One folder of manifests: parsed, each object checked, then the cross-file checks.
+/// One folder of manifests: each file parsed and its objects checked (files in parallel),
+/// keeping of each object only what the cross-file checks read; then the cross-file checks.
 fn check_folder(
     files: &[&Input],
     exposed: &[consistency::Exposed],
@@ -495,38 +496,64 @@ fn check_folder(
 ) -> (Vec<Finding>, usize, Vec<String>) {
     let mut findings = Vec::new();
     let mut notices = Vec::new();
-    let mut docs: Vec<(String, yaml::Document)> = Vec::new();
-    for (input, result) in files
-        .iter()
-        .zip(parallel_map(files, parallel, |i| parse_one(i)))
-    {
-        match result {
-            Ok(d) => {
-                let many = d.len() > 1;
-                for (i, doc) in d.into_iter().enumerate() {
-                    // No apiVersion and no kind: data of some other tool (a dashboard, a values
-                    // file), not a broken object. One of the two alone is a broken object.
-                    let v = &doc.value;
-                    if v.get("apiVersion").is_none() && v.get("kind").is_none() {
-                        let which = if many {
-                            format!(" (document {})", i + 1)
-                        } else {
-                            String::new()
-                        };
-                        notices.push(format!(
-                            "{}{which}: no apiVersion and no kind, so not a Kubernetes object: skipped",
-                            input.path
-                        ));
-                        continue;
-                    }
-                    expand_list(&input.path, doc, &mut docs, &mut findings);
-                }
-            }
-            Err(f) => findings.push(f),
-        }
+    let mut kept: Vec<(String, yaml::Document)> = Vec::new();
+    for (found, docs, notes) in parallel_map(files, parallel, |i| check_file(i, options)) {
+        findings.extend(found);
+        kept.extend(docs);
+        notices.extend(notes);
     }
-    check_objects(&docs, exposed, options, parallel, &mut findings);
-    (findings, docs.len(), notices)
+    let objects: Vec<consistency::Object> = kept
+        .iter()
+        .map(|(file, doc)| consistency::Object { file, doc })
+        .collect();
+    consistency::check(&objects, exposed, options.partial, &mut findings);
+    (findings, kept.len(), notices)
+}
+
+type FileResult = (Vec<Finding>, Vec<(String, yaml::Document)>, Vec<String>);
+
+/// One file: parsed, Lists expanded, other tools' data skipped, each object checked.
+fn check_file(input: &Input, options: &Options) -> FileResult {
+    let mut findings = Vec::new();
+    let mut notices = Vec::new();
+    let mut docs: Vec<(String, yaml::Document)> = Vec::new();
+    let parsed = match parse_one(input) {
+        Ok(d) => d,
+        Err(f) => return (vec![f], vec![], vec![]),
+    };
+    let many = parsed.len() > 1;
+    for (i, doc) in parsed.into_iter().enumerate() {
+        // No apiVersion and no kind: data of some other tool (a dashboard, a values file), not
+        // a broken object. One of the two alone is a broken object.
+        let v = &doc.value;
+        if v.get("apiVersion").is_none() && v.get("kind").is_none() {
+            let which = if many {
+                format!(" (document {})", i + 1)
+            } else {
+                String::new()
+            };
+            notices.push(format!(
+                "{}{which}: no apiVersion and no kind, so not a Kubernetes object: skipped",
+                input.path
+            ));
+            continue;
+        }
+        expand_list(&input.path, doc, &mut docs, &mut findings);
+    }
+    for (file, doc) in &mut docs {
+        check_object(options, file, doc, &mut findings);
+        doc.value = consistency::keep(&doc.value);
+    }
+    let mut refs: Vec<&mut yaml::Document> = docs.iter_mut().map(|(_, d)| d).collect();
+    yaml::Document::forget_positions(&mut refs);
+    (findings, docs, notices)
+}
+
+/// Schema, name and policy checks of one object.
+fn check_object(options: &Options, file: &str, doc: &yaml::Document, out: &mut Vec<Finding>) {
+    schema::check(&options.schemas, options.strict_kinds, file, doc, out);
+    names::check(file, doc, out);
+    policy::check(file, doc, out);
 }
 
 /// A `v1` `List` is no object of its own: its items are checked one by one (Lists in Lists
@@ -592,9 +619,7 @@ fn check_objects(
 ) {
     let per_object = parallel_map(docs, parallel, |(file, doc)| {
         let mut out = Vec::new();
-        schema::check(&options.schemas, options.strict_kinds, file, doc, &mut out);
-        names::check(file, doc, &mut out);
-        policy::check(file, doc, &mut out);
+        check_object(options, file, doc, &mut out);
         out
     });
     findings.extend(per_object.into_iter().flatten());

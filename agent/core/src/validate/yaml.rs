@@ -107,6 +107,30 @@ impl Document {
         }
     }
 
+    /// Lets go of the position tree built for findings so far (all documents of one file share
+    /// it, and it is as big as the file's objects); a later finding builds it again.
+    pub fn forget_positions(docs: &mut [&mut Document]) {
+        let mut fresh: Vec<(*const Lazy, std::sync::Arc<Lazy>)> = Vec::new();
+        for d in docs.iter_mut() {
+            if d.positions.trees.get().is_none() {
+                continue;
+            }
+            let old = std::sync::Arc::as_ptr(&d.positions);
+            let new = match fresh.iter().find(|(p, _)| *p == old) {
+                Some((_, n)) => n.clone(),
+                None => {
+                    let n = std::sync::Arc::new(Lazy {
+                        text: d.positions.text.clone(),
+                        trees: std::sync::OnceLock::new(),
+                    });
+                    fresh.push((old, n.clone()));
+                    n
+                }
+            };
+            d.positions = new;
+        }
+    }
+
     /// Where the node at `pointer` (relative to this document's value) is written.
     pub fn find(&self, pointer: &str) -> Pos {
         self.positions().find(&format!("{}{pointer}", self.base))
