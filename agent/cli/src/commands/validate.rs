@@ -30,6 +30,15 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
         set: args.set.clone(),
     };
     let files = pipeline::files(&args.paths, cwd, root)?;
+    options.named_files = args
+        .paths
+        .iter()
+        .filter_map(|p| match p.as_str() {
+            "-" => Some("<stdin>".to_string()),
+            _ if cwd.join(p).is_file() => Some(berth_core::source::display_path(&cwd.join(p), cwd)),
+            _ => None,
+        })
+        .collect();
     let mut report = validate::validate(&files, &options);
     report.only(&args.rules);
     let text = match cli.output {

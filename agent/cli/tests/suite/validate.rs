@@ -831,3 +831,18 @@ fn charts_render_with_values_and_set_and_helm_can_be_required() {
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     assert!(transcript(&out).contains("helm is not installed"));
 }
+
+/// kubeconform's own case: a file named on the command line with no kind is an error; found by
+/// walking a folder, the same text is another tool's data and skipped with a note.
+#[test]
+fn a_named_file_without_apiversion_and_kind_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("conf")).unwrap();
+    std::fs::write(dir.path().join("conf/settings.yaml"), "key: value\n").unwrap();
+    let out = berth(dir.path(), &["validate", "conf/settings.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(transcript(&out).contains("schema/missing-field"));
+    let out = berth(dir.path(), &["validate", "conf"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert!(transcript(&out).contains("not a Kubernetes object: skipped"));
+}

@@ -170,6 +170,9 @@ pub struct Options {
     pub chart_values: helm::ChartValues,
     /// A chart that cannot be rendered for want of helm is an error, not a notice.
     pub require_helm: bool,
+    /// Files named one by one (not found by walking a folder): a document in them with neither
+    /// apiVersion nor kind is a broken object, as kubeconform says, not another tool's data.
+    pub named_files: Vec<String>,
 }
 
 /// Where `berth schema refresh` keeps a cluster's schemas; `berth validate` prefers them.
@@ -186,6 +189,7 @@ impl Default for Options {
             strict_kinds: false,
             chart_values: Default::default(),
             require_helm: false,
+            named_files: vec![],
         })
     }
 }
@@ -239,6 +243,7 @@ impl Options {
             strict_kinds,
             chart_values: Default::default(),
             require_helm: false,
+            named_files: vec![],
         })
     }
 
@@ -526,7 +531,8 @@ fn check_file(input: &Input, options: &Options) -> FileResult {
         // No apiVersion and no kind: data of some other tool (a dashboard, a values file), not
         // a broken object. One of the two alone is a broken object.
         let v = &doc.value;
-        if v.get("apiVersion").is_none() && v.get("kind").is_none() {
+        let named = options.named_files.iter().any(|f| *f == input.path);
+        if !named && v.get("apiVersion").is_none() && v.get("kind").is_none() {
             let which = if many {
                 format!(" (document {})", i + 1)
             } else {
