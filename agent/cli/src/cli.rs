@@ -179,6 +179,11 @@ pub struct ApplyArgs {
     /// On a failed rollout, leave the objects as applied instead of re-applying the last good set.
     #[arg(long)]
     pub no_rollback: bool,
+    /// After the rollout, verify every Service: ready endpoints, its health endpoint through
+    /// the API server's service proxy, and the backend URLs ConfigMaps give (`berth up` always
+    /// verifies).
+    #[arg(long)]
+    pub verify: bool,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -28,6 +28,7 @@ pub fn run(cli: &Cli, args: &ApplyArgs, root: &Path) -> Result<Exit, Error> {
         timeout: args.timeout,
         force_conflicts: args.force_conflicts,
         rollback: !args.no_rollback,
+        verify: args.verify,
         ..options(&args.cluster)
     };
     let json = cli.output == Output::Json;

@@ -2,6 +2,7 @@ mod apply;
 mod cluster;
 mod common;
 mod llm;
+mod node;
 mod outage;
 mod pipeline;
 mod plan;

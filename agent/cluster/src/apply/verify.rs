@@ -242,19 +242,29 @@ fn health(s: &Svc<'_>, objects: &[Value]) -> Option<(String, String)> {
                 .to_string();
             let port = get.get("port")?;
             // The container port's name and number, to find the Service port aimed at it.
+            let declared = c.get("ports").and_then(Value::as_array);
+            let named = |f: &dyn Fn(&Value) -> bool| {
+                declared.and_then(|ps| ps.iter().find(|p| f(p))).cloned()
+            };
             let (name, number) = match port {
-                Value::String(n) => (
-                    Some(n.as_str()),
-                    c.get("ports")?
-                        .as_array()?
-                        .iter()
-                        .find(|p| p.get("name").and_then(Value::as_str) == Some(n))
-                        .and_then(|p| p.get("containerPort")?.as_i64()),
-                ),
-                other => (None, other.as_i64()),
+                Value::String(n) => {
+                    let p = named(&|p| p.get("name").and_then(Value::as_str) == Some(n));
+                    (
+                        Some(n.clone()),
+                        p.and_then(|p| p.get("containerPort")?.as_i64()),
+                    )
+                }
+                other => {
+                    let n = other.as_i64();
+                    let p = named(&|p| p.get("containerPort").and_then(Value::as_i64) == n);
+                    (
+                        p.and_then(|p| p.get("name")?.as_str().map(str::to_string)),
+                        n,
+                    )
+                }
             };
             let svc_port = s.ports.iter().find(|p| match p.get("targetPort") {
-                Some(Value::String(t)) => Some(t.as_str()) == name,
+                Some(Value::String(t)) => Some(t) == name.as_ref(),
                 Some(t) => t.as_i64() == number,
                 None => p.get("port").and_then(Value::as_i64) == number,
             })?;
