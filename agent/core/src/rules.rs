@@ -153,6 +153,21 @@ pub const RULES: &[RuleInfo] = &[
         keywords: &[],
     },
     RuleInfo {
+        id: "schema/invalid-name",
+        summary: "the object's name is one the API server accepts (RFC 1123, RFC 1035 for Services)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "schema/invalid-label",
+        summary: "label keys and values have the syntax the API server accepts",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "berth/drift",
+        summary: "the committed file is what berth generates from the specs (berth ci)",
+        keywords: &[],
+    },
+    RuleInfo {
         id: "yaml/syntax",
         summary: "the file is valid YAML or JSON",
         keywords: &[],
