@@ -174,17 +174,23 @@ pub fn check(file: &str, text: &str, out: &mut Vec<Finding>) {
                 }
             }
             "ADD" => {
+                // Both forms: `ADD a b dest` and `ADD ["a", "b", "dest"]`, quotes dropped.
                 let srcs: Vec<&str> = ins
                     .args
-                    .split_whitespace()
-                    .filter(|w| !w.starts_with("--"))
+                    .split(|c: char| c.is_whitespace() || c == ',')
+                    .map(|w| w.trim_matches(|c| matches!(c, '[' | ']' | '"' | '\'')))
+                    .filter(|w| !w.is_empty() && !w.starts_with("--"))
                     .collect();
                 let srcs = &srcs[..srcs.len().saturating_sub(1)];
+                // What ADD unpacks, as hadolint lists it (a .zip is not unpacked: COPY it).
                 let remote_or_archive = |s: &&str| {
                     s.contains("://")
-                        || [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip"]
-                            .iter()
-                            .any(|x| s.ends_with(x))
+                        || [
+                            ".tar", ".Z", ".bz2", ".gz", ".lz", ".lzma", ".tZ", ".tb2", ".tbz",
+                            ".tbz2", ".tgz", ".tlz", ".tpz", ".txz", ".xz",
+                        ]
+                        .iter()
+                        .any(|x| s.ends_with(x))
                 };
                 if !srcs.is_empty() && !srcs.iter().all(remote_or_archive) {
                     add(
@@ -299,8 +305,13 @@ mod tests {
             rules("FROM node:22\nADD src /app\nUSER 1\n"),
             [("DL3020".to_string(), 2)]
         );
+        // ADD does not unpack a zip: COPY it.
+        assert_eq!(
+            rules("FROM node:22\nADD site.zip /srv/\nUSER 1\n"),
+            [("DL3020".to_string(), 2)]
+        );
         assert!(
-            rules("FROM node:22\nADD https://x/y.tgz /app\nADD a.tar.gz /\nUSER 1\n").is_empty()
+            rules("FROM node:22\nADD https://x/y.tgz /app\nADD a.tar.gz /\nADD \"b.xz\" c.bz2 /\nADD [\"d.gz\", \"/x\"]\nUSER 1\n").is_empty()
         );
         assert_eq!(
             rules("FROM node:22\nRUN x\n"),
