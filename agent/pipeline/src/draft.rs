@@ -41,29 +41,27 @@ impl Drafted {
 
 /// The registry mirror: BERTH_REGISTRY_MIRROR, else berth.toml's `[draft] registry_mirror`.
 pub fn registry_mirror(root: &Path) -> Result<Option<String>, Error> {
-    let from_env = std::env::var(berth_draft::mirror::MIRROR_ENV)
-        .ok()
-        .filter(|m| !m.trim().is_empty());
-    Ok(from_env.or(berth_core::config::load(root)?.draft.registry_mirror))
+    Ok(mirror_of(&berth_core::config::load(root)?))
 }
 
-fn options(root: &Path) -> Result<DraftOptions, Error> {
-    Ok(DraftOptions {
-        registry_mirror: registry_mirror(root)?,
-    })
+fn mirror_of(config: &berth_core::config::Config) -> Option<String> {
+    std::env::var(berth_draft::mirror::MIRROR_ENV)
+        .ok()
+        .filter(|m| !m.trim().is_empty())
+        .or_else(|| config.draft.registry_mirror.clone())
 }
 
 /// The LLM drafter, configured by berth.toml, then the environment, then the flags.
-pub fn llm_drafter(
+fn llm_drafter(
     root: &Path,
+    config: &berth_core::config::Config,
     overrides: &Overrides,
     frozen: bool,
     progress: Option<Progress>,
 ) -> Result<LlmDrafter, Error> {
-    let config = berth_core::config::load(root)?;
     let mut settings = Settings::resolve(&config.llm, &|k| std::env::var(k).ok(), overrides)?;
     // Drafts pull through the mirror, so an answer naming it is from an allowed registry.
-    if let Some(m) = registry_mirror(root)? {
+    if let Some(m) = mirror_of(config) {
         settings.allowed_registries.push(m);
     }
     let drafter = LlmDrafter::new(root, settings, frozen)?.with_validator(
@@ -86,7 +84,10 @@ pub fn with_proposals<T>(
     then: impl FnOnce(Vec<Proposal>) -> Result<T, Error>,
 ) -> Result<(T, Option<RunSummary>), Error> {
     let items = berth_draft::spec_items(plan);
-    let options = options(root)?;
+    let config = berth_core::config::load(root)?;
+    let options = DraftOptions {
+        registry_mirror: mirror_of(&config),
+    };
     match drafting {
         Drafting::Offline => {
             let drafted = berth_draft::draft_all_with(plan, &items, &OfflineDrafter, &options)?;
@@ -97,7 +98,7 @@ pub fn with_proposals<T>(
             frozen,
             progress,
         } => {
-            let d = llm_drafter(root, &overrides, frozen, progress)?;
+            let d = llm_drafter(root, &config, &overrides, frozen, progress)?;
             let drafted = berth_draft::draft_all_with(plan, &items, &d as &dyn Drafter, &options)?;
             let out = then(drafted)?;
             Ok((out, Some(d.finish()?)))

@@ -55,7 +55,8 @@ pub fn status(root: &Path, plan: &Plan, cluster: &apply::Options) -> Result<Stat
         .files
         .iter()
         .filter(|(path, f)| {
-            is_manifest(path) && applied_at.as_ref().is_none_or(|at| &f.approved_at > at)
+            apply::approved::is_applied(root, path)
+                && applied_at.as_ref().is_none_or(|at| &f.approved_at > at)
         })
         .map(|(p, _)| p.clone())
         .collect();
@@ -81,9 +82,4 @@ pub fn status(root: &Path, plan: &Plan, cluster: &apply::Options) -> Result<Stat
         cluster: running,
         cluster_note,
     })
-}
-
-/// Files `berth apply` sends: YAML outside Helm charts.
-fn is_manifest(path: &str) -> bool {
-    (path.ends_with(".yaml") || path.ends_with(".yml")) && !path.contains("/chart/")
 }

@@ -21,6 +21,11 @@ fn in_chart(root: &Path, path: &str) -> bool {
         .any(|dir| root.join(dir).join("Chart.yaml").is_file())
 }
 
+/// Whether `berth apply` sends this approved file: YAML or JSON outside Helm charts.
+pub fn is_applied(root: &Path, path: &str) -> bool {
+    is_manifest_name(path) && !in_chart(root, path)
+}
+
 /// Whether a document set looks like Kubernetes objects (every document has a `kind`).
 fn looks_like_kubernetes(text: &str) -> bool {
     let (docs, _) = berth_core::validate::yaml::parse(text);
@@ -42,7 +47,7 @@ pub fn load(root: &Path, record: &ApprovalRecord) -> Result<Vec<Object>, ApplyEr
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut folders = BTreeSet::new();
     for (path, approved) in &record.files {
-        if !is_manifest_name(path) || in_chart(root, path) {
+        if !is_applied(root, path) {
             continue;
         }
         let bytes = match std::fs::read(root.join(path)) {

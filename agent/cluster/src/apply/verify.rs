@@ -94,7 +94,7 @@ pub async fn verify(cluster: &Cluster, objects: &[Value], deadline: Instant) -> 
                             ),
                         }
                     } else {
-                        http(cluster, s, kind, target, &proxied, deadline).await
+                        http(cluster, kind, target, &proxied, deadline).await
                     });
                 }
                 v.ok = v.http.iter().all(|c| c.ok);
@@ -338,7 +338,6 @@ fn parse_service_url(url: &str) -> Option<BackendUrl> {
 /// One GET through the API server's service proxy, retried until it passes or `deadline`.
 async fn http(
     cluster: &Cluster,
-    _s: &Svc<'_>,
     kind: &'static str,
     target: String,
     proxied: &str,
