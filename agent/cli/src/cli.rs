@@ -203,6 +203,10 @@ pub struct BuildArgs {
     /// Print the commands without running them.
     #[arg(long)]
     pub print: bool,
+    /// The network the builds' RUN steps use (`docker build --network`: host, none, ...);
+    /// default: BERTH_BUILD_NETWORK, then berth.toml's `[build] network`.
+    #[arg(long, value_name = "NETWORK")]
+    pub network: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

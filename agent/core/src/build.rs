@@ -94,8 +94,26 @@ fn profile_args(profile: &str) -> Vec<String> {
     vec!["-p".into(), profile.into()]
 }
 
+/// Settings of every build, from berth.toml's `[build]` table and the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BuildOptions {
+    /// The network the build's RUN steps use (`host`, `none`, or a Docker network), as
+    /// `docker build --network`; unset leaves the builder's default.
+    pub network: Option<String>,
+}
+
+/// `docker build` (or nerdctl's) with the options, for `image` and `context`.
+fn build_argv(program: &[&str], opts: &BuildOptions, image: &str, context: &str) -> Vec<String> {
+    let mut argv: Vec<String> = program.iter().map(|s| s.to_string()).collect();
+    if let Some(n) = &opts.network {
+        argv.extend(["--network".to_string(), n.clone()]);
+    }
+    argv.extend(["-t", image, context].map(String::from));
+    argv
+}
+
 /// The commands that build each image with this builder.
-pub fn steps(builder: &Builder, builds: &[ImageBuild]) -> Vec<Step> {
+pub fn steps(builder: &Builder, builds: &[ImageBuild], opts: &BuildOptions) -> Vec<Step> {
     builds
         .iter()
         .map(|b| {
@@ -104,35 +122,34 @@ pub fn steps(builder: &Builder, builds: &[ImageBuild]) -> Vec<Step> {
                 Builder::Minikube { profile } => {
                     let mut argv = vec!["minikube".to_string()];
                     argv.extend(profile_args(profile));
-                    argv.extend(["image", "build", "-t", &image, &b.context].map(String::from));
+                    argv.extend(["image", "build"].map(String::from));
+                    // minikube hands `--build-opt` flags to the runtime's builder.
+                    if let Some(n) = &opts.network {
+                        argv.push(format!("--build-opt=network={n}"));
+                    }
+                    argv.extend(["-t", &image, &b.context].map(String::from));
                     (argv, None)
                 }
                 Builder::MinikubeDockerEnv { profile } => {
                     let mut env = vec!["minikube".to_string()];
                     env.extend(profile_args(profile));
                     env.extend(["docker-env", "--shell", "none"].map(String::from));
-                    let argv = ["docker", "build", "-t", &image, &b.context].map(String::from);
-                    (argv.to_vec(), Some(env))
+                    (
+                        build_argv(&["docker", "build"], opts, &image, &b.context),
+                        Some(env),
+                    )
                 }
                 Builder::RancherDesktop => {
-                    let argv = [
-                        "nerdctl",
-                        "--namespace",
-                        "k8s.io",
-                        "build",
-                        "-t",
-                        &image,
-                        &b.context,
-                    ];
-                    (argv.map(String::from).to_vec(), None)
+                    let program = ["nerdctl", "--namespace", "k8s.io", "build"];
+                    (build_argv(&program, opts, &image, &b.context), None)
                 }
                 Builder::Docker
                 | Builder::Kind { .. }
                 | Builder::K3d { .. }
-                | Builder::DockerLoad { .. } => {
-                    let argv = ["docker", "build", "-t", &image, &b.context].map(String::from);
-                    (argv.to_vec(), None)
-                }
+                | Builder::DockerLoad { .. } => (
+                    build_argv(&["docker", "build"], opts, &image, &b.context),
+                    None,
+                ),
             };
             let load = load(builder, &image);
             let mut shell = match (&env_from, builder) {
@@ -340,7 +357,7 @@ mod tests {
             Builder::Docker,
         ]
         .iter()
-        .map(|k| steps(k, &b)[0].shell.clone())
+        .map(|k| steps(k, &b, &BuildOptions::default())[0].shell.clone())
         .collect();
         assert_eq!(
             shells,
@@ -348,6 +365,37 @@ mod tests {
                 "minikube -p minikube image build -t todo-backend:0123456789ab services/backend",
                 "eval \"$(minikube -p dev docker-env)\" && docker build -t todo-backend:0123456789ab services/backend",
                 "docker build -t todo-backend:0123456789ab services/backend",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_build_network_reaches_every_builder() {
+        let b = [ImageBuild {
+            service: "web".into(),
+            context: "services/web".into(),
+            repository: "web".into(),
+            tag: "t".into(),
+        }];
+        let opts = BuildOptions {
+            network: Some("host".into()),
+        };
+        let shells: Vec<String> = [
+            Builder::Minikube {
+                profile: "minikube".into(),
+            },
+            Builder::Docker,
+            Builder::RancherDesktop,
+        ]
+        .iter()
+        .map(|k| steps(k, &b, &opts)[0].shell.clone())
+        .collect();
+        assert_eq!(
+            shells,
+            [
+                "minikube -p minikube image build --build-opt=network=host -t web:t services/web",
+                "docker build --network host -t web:t services/web",
+                "nerdctl --namespace k8s.io build --network host -t web:t services/web",
             ]
         );
     }

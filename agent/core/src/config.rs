@@ -21,6 +21,18 @@ pub struct Config {
     /// Settings every drafter's output goes through.
     #[serde(default)]
     pub draft: DraftConfig,
+    /// Settings of `berth build`.
+    #[serde(default)]
+    pub build: BuildConfig,
+}
+
+/// The `[build]` table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildConfig {
+    /// The network RUN steps use (`docker build --network`: `host`, `none`, ...);
+    /// BERTH_BUILD_NETWORK and `berth build --network` override it.
+    pub network: Option<String>,
 }
 
 /// The `[draft]` table.

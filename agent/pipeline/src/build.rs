@@ -4,7 +4,7 @@
 
 use crate::event::{Event, Sink};
 use berth_cluster::apply::context::{self, Local};
-use berth_core::build::{self, Builder, ImageBuild, Load, Step};
+use berth_core::build::{self, BuildOptions, Builder, ImageBuild, Load, Step};
 use berth_core::exit::{Error, Exit};
 use berth_core::plan::Plan;
 use std::path::Path;
@@ -37,6 +37,21 @@ pub fn builder_for(context: Option<&str>) -> Builder {
     }
 }
 
+/// Overrides berth.toml's `[build] network`: the network the builds' RUN steps use.
+pub const NETWORK_ENV: &str = "BERTH_BUILD_NETWORK";
+
+/// The build settings: `flag` (`berth build --network`), else BERTH_BUILD_NETWORK, else
+/// berth.toml's `[build]` table.
+pub fn options(root: &Path, flag: Option<&str>) -> Result<BuildOptions, Error> {
+    let config = berth_core::config::load(root)?;
+    let network = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var(NETWORK_ENV).ok())
+        .filter(|n| !n.trim().is_empty())
+        .or(config.build.network);
+    Ok(BuildOptions { network })
+}
+
 /// The Minikube profile of `context` (default: the current one), when it is a Minikube context.
 pub fn minikube_profile(context: Option<&str>) -> Option<String> {
     context::load(context).ok().and_then(|(_, facts, _)| {
@@ -60,6 +75,7 @@ pub fn run(
     root: &Path,
     plan: &Plan,
     builder: &Builder,
+    opts: &BuildOptions,
     print_only: bool,
     rebuild: bool,
     sink: Sink<'_>,
@@ -67,7 +83,7 @@ pub fn run(
     let images = build::images(root, plan)?;
     let built = build::load_built(root)?;
     let mut out = Vec::new();
-    for (step, image) in build::steps(builder, &images).iter().zip(&images) {
+    for (step, image) in build::steps(builder, &images, opts).iter().zip(&images) {
         let skipped = !rebuild && built.get(&image.repository) == Some(&image.image());
         sink(&Event::Built {
             service: image.service.clone(),
@@ -93,9 +109,10 @@ pub fn plan_steps(
     root: &Path,
     plan: &Plan,
     builder: &Builder,
+    opts: &BuildOptions,
 ) -> Result<(Vec<ImageBuild>, Vec<Step>), Error> {
     let images = build::images(root, plan)?;
-    let steps = build::steps(builder, &images);
+    let steps = build::steps(builder, &images, opts);
     Ok((images, steps))
 }
 

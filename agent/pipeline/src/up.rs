@@ -161,7 +161,11 @@ pub fn run(
             .builder
             .clone()
             .unwrap_or_else(|| build::builder_for(opts.cluster.context.as_deref()));
-        match build::run(root, &plan, &builder, false, false, sink) {
+        let options = match build::options(root, None) {
+            Ok(o) => o,
+            Err(e) => return Ok((finish(result, e.exit(), sink), Some(e))),
+        };
+        match build::run(root, &plan, &builder, &options, false, false, sink) {
             Ok(b) => result.built = b,
             Err(e) => return Ok((finish(result, e.exit(), sink), Some(e))),
         }

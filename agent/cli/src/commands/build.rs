@@ -42,9 +42,10 @@ pub fn run(cli: &Cli, args: &BuildArgs, cwd: &Path, root: &Path) -> Result<Exit,
     }
     let (_, plan) = project::one_plan(args.path.as_deref(), cwd, root)?;
     let builder = builder(args.builder, args.context.as_deref());
+    let options = build::options(root, args.network.as_deref())?;
     if cli.output == Output::Json {
-        let (_, steps) = build::plan_steps(root, &plan, &builder)?;
-        let v = serde_json::json!({ "builder": builder, "steps": steps, "ran": !args.print });
+        let (_, steps) = build::plan_steps(root, &plan, &builder, &options)?;
+        let v = serde_json::json!({ "builder": builder, "options": options, "steps": steps, "ran": !args.print });
         crate::output::print(&(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"));
     }
     let human = cli.output == Output::Human;
@@ -54,7 +55,7 @@ pub fn run(cli: &Cli, args: &BuildArgs, cwd: &Path, root: &Path) -> Result<Exit,
         }
     };
     // `berth build` builds every time, as asked; `berth up` skips what is already built.
-    let images = build::run(root, &plan, &builder, args.print, true, &sink)?;
+    let images = build::run(root, &plan, &builder, &options, args.print, true, &sink)?;
     if cli.output == Output::Human {
         let note = if args.print {
             "(printed only: run them, or `berth build` without --print)".to_string()

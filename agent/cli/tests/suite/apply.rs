@@ -194,6 +194,58 @@ fn build_prints_the_commands_for_minikube_and_docker() {
     assert_ne!(out.stdout, again.stdout);
 }
 
+#[test]
+fn the_build_network_comes_from_berth_toml_then_the_environment_then_the_flag() {
+    let dir = sample_app();
+    let kc = kubeconfig(dir.path(), "dev-cluster");
+    let first = |o: &Output| {
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert_eq!(o.status.code(), Some(0), "{}", transcript(o));
+        text.lines().next().unwrap_or_default().to_string()
+    };
+    let run = |env: Option<&str>, args: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("berth").unwrap();
+        cmd.current_dir(dir.path())
+            .args(["build", "--print"])
+            .args(args)
+            .env("KUBECONFIG", &kc)
+            .env_remove("BERTH_BUILD_NETWORK")
+            .env_remove("BERTH_IMAGE_LOAD");
+        if let Some(n) = env {
+            cmd.env("BERTH_BUILD_NETWORK", n);
+        }
+        cmd.output().unwrap()
+    };
+    assert!(
+        first(&run(None, &[])).starts_with("docker build -t todo-backend:"),
+        "no setting: the builder's default network"
+    );
+    std::fs::write(
+        dir.path().join("berth.toml"),
+        "[build]\nnetwork = \"none\"\n",
+    )
+    .unwrap();
+    assert!(first(&run(None, &[])).starts_with("docker build --network none -t todo-backend:"));
+    assert!(first(&run(Some("host"), &[])).starts_with("docker build --network host -t "));
+    assert!(
+        first(&run(Some("host"), &["--network", "bridge"]))
+            .starts_with("docker build --network bridge -t ")
+    );
+    // A typo in the table is an error naming the file and line, like any other key.
+    std::fs::write(
+        dir.path().join("berth.toml"),
+        "[build]\nnetwrok = \"host\"\n",
+    )
+    .unwrap();
+    let out = run(None, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    assert!(
+        transcript(&out).contains("berth.toml:2"),
+        "{}",
+        transcript(&out)
+    );
+}
+
 /// A project with one Go service whose Dockerfile builds FROM scratch (no registry needed).
 fn scratch_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
