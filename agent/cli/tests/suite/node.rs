@@ -4,7 +4,7 @@
 //! up and runs node-smoke.sh first (it imports the image used here); under plain `cargo test`
 //! this skips with a message.
 
-use super::apply::{approve_files, berth_with};
+use super::apply::{approve_files, berth_with, transcript_in};
 use super::common::*;
 use std::path::PathBuf;
 
@@ -106,4 +106,169 @@ fn apply_on_the_real_node_runs_the_pods_and_verify_reaches_them() {
         .args(["delete", "namespace", NS, "--wait=false"])
         .env("KUBECONFIG", &kc)
         .output();
+}
+
+/// The sample app as a user deploys it, on the real node: drafted through the registry mirror
+/// (the stand-in base images of tests/testenv/base-images.sh), built with the real Docker
+/// daemon, loaded into the node's containerd, applied and verified; its processes run as the
+/// drafted users on read-only root filesystems, and the browser test drives the frontend
+/// through the cluster.
+#[test]
+fn the_sample_app_is_drafted_built_and_run_on_the_real_node() {
+    let Some(kc) = node() else { return };
+    let Some(mirror) = std::env::var("BERTH_REGISTRY_MIRROR")
+        .ok()
+        .filter(|m| !m.is_empty())
+    else {
+        panic!("the node suite needs BERTH_REGISTRY_MIRROR (tests/testenv/base-images.sh)");
+    };
+    kubectl(
+        &kc,
+        &[
+            "delete",
+            "namespace",
+            "todo",
+            "--ignore-not-found",
+            "--wait=true",
+            "--timeout=120s",
+        ],
+    );
+    let dir = sample_app();
+    // A project before its first draft: no Dockerfiles yet.
+    for svc in ["backend", "frontend"] {
+        for f in ["Dockerfile", ".dockerignore"] {
+            let _ = std::fs::remove_file(dir.path().join("services").join(svc).join(f));
+        }
+    }
+    let step = |args: &[&str]| {
+        let out = berth_with(dir.path(), &kc, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "berth {args:?}\n{}",
+            transcript(&out)
+        );
+        out
+    };
+    step(&["draft"]);
+    step(&["approve", "--yes"]);
+    for svc in ["backend", "frontend"] {
+        let d = std::fs::read_to_string(dir.path().join("services").join(svc).join("Dockerfile"))
+            .unwrap();
+        for from in d.lines().filter(|l| l.starts_with("FROM ")) {
+            let image = from.split_whitespace().nth(1).unwrap();
+            assert!(
+                image.starts_with(&mirror),
+                "{svc}: {from} does not pull through {mirror}"
+            );
+        }
+    }
+    step(&["build"]);
+    let out = step(&[
+        "apply",
+        "--allow-context",
+        "berth-node",
+        "--verify",
+        "--timeout",
+        "300s",
+    ]);
+    let text = transcript_in(dir.path(), &out);
+    insta::assert_snapshot!("sample_app_verified", redact_run(&text));
+
+    // Both Deployments are Available with every replica.
+    for d in ["backend", "frontend"] {
+        let json = kubectl(&kc, &["-n", "todo", "get", "deployment", d, "-o", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let want = v["spec"]["replicas"].as_u64().unwrap();
+        assert_eq!(
+            v["status"]["availableReplicas"].as_u64(),
+            Some(want),
+            "{d}: {json}"
+        );
+    }
+    // The real processes, as the kernel sees them: the drafted users, read-only roots.
+    for (cmd, uid) in [("/usr/local/bin/backend", 65532), ("server.mjs", 1000)] {
+        let procs = pod_processes(cmd);
+        assert!(!procs.is_empty(), "no process running `{cmd}` in a pod");
+        for p in procs {
+            assert_eq!(p.uid, uid, "{cmd} (pid {}) runs as uid {}", p.pid, p.uid);
+            assert!(
+                p.root_read_only,
+                "{cmd} (pid {}): its root filesystem is writable",
+                p.pid
+            );
+        }
+    }
+    // The browser test, through the cluster: the page's /api calls reach the backend over
+    // the cluster's DNS (the frontend's BACKEND_URL).
+    let script = repo().join("tests/browser/cluster.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("todo")
+        .env("KUBECONFIG", &kc)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", transcript(&out));
+    kubectl(&kc, &["delete", "namespace", "todo", "--wait=false"]);
+}
+
+fn kubectl(kc: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("kubectl")
+        .args(args)
+        .env("KUBECONFIG", kc)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Image tags, durations and pod names vary from run to run.
+fn redact_run(text: &str) -> String {
+    let rules = [
+        (r":[0-9a-f]{12}\b", ":[TAG]"),
+        (r"\b\d+(\.\d+)?(ms|s)\b", "[TIME]"),
+        (r"-[0-9a-f]{8,10}-[0-9a-z]{5}\b", "-[POD]"),
+    ];
+    rules.iter().fold(text.to_string(), |t, (re, with)| {
+        regex::Regex::new(re)
+            .unwrap()
+            .replace_all(&t, *with)
+            .into_owned()
+    })
+}
+
+struct PodProcess {
+    pid: u32,
+    uid: u32,
+    root_read_only: bool,
+}
+
+/// Processes in a pod's cgroup whose command line holds `needle`.
+fn pod_processes(needle: &str) -> Vec<PodProcess> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let read = |f: &str| std::fs::read_to_string(entry.path().join(f)).unwrap_or_default();
+        let cmdline = read("cmdline").replace('\0', " ");
+        if !cmdline.contains(needle) || !read("cgroup").contains("kubepods") {
+            continue;
+        }
+        let uid = read("status")
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|u| u.split_whitespace().next()?.parse().ok())
+            .unwrap_or(u32::MAX);
+        // mountinfo: "id parent major:minor root mountpoint options ..."
+        let root_read_only = read("mountinfo").lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.get(4) == Some(&"/") && f.get(5).is_some_and(|o| o.split(',').any(|x| x == "ro"))
+        });
+        found.push(PodProcess {
+            pid,
+            uid,
+            root_read_only,
+        });
+    }
+    found
 }
