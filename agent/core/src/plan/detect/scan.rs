@@ -66,6 +66,8 @@ static PORT_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?m)^\s*server\.port\s*[=:]\s*([0-9]{2,5})\b",
         r#"\.listen\(\s*["']?:?([0-9]{2,5})\b"#,
         r#"ListenAndServe\(\s*"[^"]*:([0-9]{2,5})""#,
+        // Java's own HTTP server, Netty and Jetty: `new InetSocketAddress(8080)`.
+        r#"InetSocketAddress\(\s*(?:"[^"]*"\s*,\s*)?([0-9]{2,5})\s*\)"#,
         r#"["'](?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\])?:([0-9]{2,5})["']"#,
         r"\bport\s*=\s*([0-9]{2,5})\b",
         r"--port[= ]([0-9]{2,5})\b",

@@ -151,6 +151,22 @@ fn java_spring_maven_port_from_properties() {
 }
 
 #[test]
+fn java_with_the_jdk_http_server_takes_its_port_from_the_socket_address() {
+    let (s, _) = service(&[
+        ("pom.xml", "<project><artifactId>api</artifactId></project>"),
+        (
+            "src/main/java/example/App.java",
+            "class App {\n  void run() throws Exception {\n    var s = HttpServer.create(new InetSocketAddress(8089), 0);\n  }\n}\n",
+        ),
+    ]);
+    let port = s.port.unwrap();
+    assert_eq!(
+        (port.number, port.evidence.source.as_str()),
+        (8089, "services/svc/src/main/java/example/App.java:3")
+    );
+}
+
+#[test]
 fn spring_without_a_port_uses_its_default_and_says_so() {
     let (s, _) = service(&[(
         "build.gradle.kts",
