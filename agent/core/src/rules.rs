@@ -203,6 +203,11 @@ pub const RULES: &[RuleInfo] = &[
         keywords: &[],
     },
     RuleInfo {
+        id: "dockerfile/mirror",
+        summary: "base images come through the configured registry mirror",
+        keywords: &["mirror"],
+    },
+    RuleInfo {
         id: "dockerfile/secret",
         summary: "no secrets in ENV or ARG",
         keywords: &["secret"],

@@ -44,7 +44,7 @@ pub fn registry_mirror(root: &Path) -> Result<Option<String>, Error> {
     Ok(mirror_of(&berth_core::config::load(root)?))
 }
 
-fn mirror_of(config: &berth_core::config::Config) -> Option<String> {
+pub(crate) fn mirror_of(config: &berth_core::config::Config) -> Option<String> {
     std::env::var(berth_draft::mirror::MIRROR_ENV)
         .ok()
         .filter(|m| !m.trim().is_empty())

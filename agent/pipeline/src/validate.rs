@@ -13,7 +13,8 @@ pub fn options(
     schema_dirs: Vec<PathBuf>,
 ) -> Result<Options, Error> {
     let config = berth_core::config::load(root)?;
-    let options = Options::new(kubernetes_version, schema_dirs.clone(), &config.validate)?;
+    let mut options = Options::new(kubernetes_version, schema_dirs.clone(), &config.validate)?;
+    options.registry_mirror = crate::draft::mirror_of(&config);
     // A cluster's own schemas (`berth schema refresh`) win, unless a version is asked for.
     let cluster = root.join(validate::CLUSTER_SCHEMAS);
     if kubernetes_version.is_none() && cluster.is_file() {

@@ -394,7 +394,18 @@ fn a_registry_mirror_points_every_base_image_at_it_and_ci_names_it() {
         t.contains("because registry_mirror: new, mirror.internal:5000/hub"),
         "{t}"
     );
+    // The committed Dockerfiles pull from Docker Hub: validation says so, naming the line.
+    let out = berth(dir.path(), &["validate", "services/backend/Dockerfile"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("dockerfile/mirror")
+            && t.contains("FROM rust:1.95-slim-bookworm does not pull through the registry mirror mirror.internal:5000/hub"),
+        "{t}"
+    );
     let out = berth(dir.path(), &["ci", "--write"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = berth(dir.path(), &["validate", "services/backend/Dockerfile"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let backend = std::fs::read_to_string(dir.path().join("services/backend/Dockerfile")).unwrap();
     let froms: Vec<&str> = backend.lines().filter(|l| l.starts_with("FROM ")).collect();

@@ -79,7 +79,7 @@ fn parse(text: &str) -> Vec<Instruction> {
     out
 }
 
-pub fn check(file: &str, text: &str, out: &mut Vec<Finding>) {
+pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding>) {
     let instructions = parse(text);
     let mut add =
         |ins: Option<&Instruction>, rule: &str, severity: Severity, message: String, hint: &str| {
@@ -154,6 +154,19 @@ pub fn check(file: &str, text: &str, out: &mut Vec<Finding>) {
                             "always tag the version of an image explicitly",
                         ),
                         None => {}
+                    }
+                    if let Some(m) = mirror.map(|m| m.trim_end_matches('/')) {
+                        if !image.starts_with(&format!("{m}/")) {
+                            add(
+                                Some(ins),
+                                "dockerfile/mirror",
+                                Severity::Error,
+                                format!(
+                                    "FROM {image} does not pull through the registry mirror {m}"
+                                ),
+                                "run `berth draft` again (it points every FROM at the mirror), or write the image as MIRROR/PATH; the mirror is berth.toml's [draft] registry_mirror or BERTH_REGISTRY_MIRROR",
+                            );
+                        }
                     }
                 }
                 last_from = Some(ins);
@@ -276,7 +289,7 @@ mod tests {
 
     fn rules(text: &str) -> Vec<(String, usize)> {
         let mut out = vec![];
-        check("Dockerfile", text, &mut out);
+        check("Dockerfile", text, None, &mut out);
         out.into_iter().map(|f| (f.rule, f.line)).collect()
     }
 
@@ -339,5 +352,27 @@ mod tests {
             rules("FROM rust:1.95 AS build\nFROM build AS test\nFROM debian:12\nUSER 1\n")
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn with_a_mirror_every_base_image_must_come_through_it() {
+        let text = "FROM 127.0.0.1:5000/library/rust:1.95 AS build\nFROM build AS test\nFROM scratch AS empty\nFROM gcr.io/distroless/cc-debian12:nonroot\nUSER 1\n";
+        let mut out = vec![];
+        check("Dockerfile", text, Some("127.0.0.1:5000/"), &mut out);
+        let found: Vec<(&str, usize)> = out.iter().map(|f| (f.rule.as_str(), f.line)).collect();
+        assert_eq!(found, [("dockerfile/mirror", 4)]);
+        assert_eq!(
+            out[0].message,
+            "FROM gcr.io/distroless/cc-debian12:nonroot does not pull through the registry mirror 127.0.0.1:5000"
+        );
+        // A host that merely starts like the mirror is not it.
+        let mut out = vec![];
+        check(
+            "Dockerfile",
+            "FROM 127.0.0.1:50001/x:1\nUSER 1\n",
+            Some("127.0.0.1:5000"),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
     }
 }

@@ -173,6 +173,9 @@ pub struct Options {
     /// Files named one by one (not found by walking a folder): a document in them with neither
     /// apiVersion nor kind is a broken object, as kubeconform says, not another tool's data.
     pub named_files: Vec<String>,
+    /// The registry mirror the project's base images must come through (`[draft]
+    /// registry_mirror`, BERTH_REGISTRY_MIRROR): a `FROM` elsewhere is `dockerfile/mirror`.
+    pub registry_mirror: Option<String>,
 }
 
 /// Where `berth schema refresh` keeps a cluster's schemas; `berth validate` prefers them.
@@ -190,6 +193,7 @@ impl Default for Options {
             chart_values: Default::default(),
             require_helm: false,
             named_files: vec![],
+            registry_mirror: None,
         })
     }
 }
@@ -244,6 +248,7 @@ impl Options {
             chart_values: Default::default(),
             require_helm: false,
             named_files: vec![],
+            registry_mirror: None,
         })
     }
 
@@ -382,7 +387,12 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
     for input in inputs {
         match kind_of(input, &chart_roots) {
             Kind::Dockerfile => {
-                dockerfile::check(&input.path, &input.contents, &mut findings);
+                dockerfile::check(
+                    &input.path,
+                    &input.contents,
+                    options.registry_mirror.as_deref(),
+                    &mut findings,
+                );
                 exposed.push(consistency::exposed(&input.path, &input.contents));
             }
             Kind::Manifest => manifests
