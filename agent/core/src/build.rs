@@ -22,6 +22,10 @@ pub enum BuildError {
     /// `.berth/images.json` is unreadable or could not be written.
     #[error("{RECORD}: {message}")]
     Record { message: String },
+    /// An entry of `.berth/images.json` is not what `berth build` made from its build context
+    /// as it is now: edited by hand, or its sources changed since. apply uses none of them.
+    #[error("{RECORD}: {}; nothing was applied\nrun `berth build` again (it records the images it makes)", untrusted.join("; "))]
+    Untrusted { untrusted: Vec<String> },
     /// No service has a Dockerfile.
     #[error(
         "nothing to build: no service under services/ has a Dockerfile (run `berth draft` and `berth approve`)"
@@ -291,28 +295,82 @@ pub fn images(root: &Path, plan: &Plan) -> Result<Vec<ImageBuild>, BuildError> {
 struct Record {
     /// Repository -> the image last built for it.
     images: BTreeMap<String, String>,
+    /// Repository -> the build context it was built from, relative to the project root.
+    #[serde(default)]
+    contexts: BTreeMap<String, String>,
 }
 
-/// What `berth build` built: repository -> image (empty when nothing was built).
-pub fn load_built(root: &Path) -> Result<BTreeMap<String, String>, BuildError> {
+fn load_record(root: &Path) -> Result<Record, BuildError> {
     match std::fs::read_to_string(root.join(RECORD)) {
-        Ok(t) => serde_json::from_str::<Record>(&t)
-            .map(|r| r.images)
-            .map_err(|e| BuildError::Record {
-                message: format!("unreadable ({e}); run `berth build` again"),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Ok(t) => serde_json::from_str::<Record>(&t).map_err(|e| BuildError::Record {
+            message: format!("unreadable ({e}); run `berth build` again"),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Record::default()),
         Err(e) => Err(BuildError::Record {
             message: e.to_string(),
         }),
     }
 }
 
-/// Records a built image, keeping the others.
+/// The built images `apply` may put in place of the approved ones (repository -> image). The
+/// file is not approved, so each entry is checked against what `berth build` would make now:
+/// the same repository, with the content tag of its recorded build context (a folder inside
+/// the project). Any other entry refuses the whole record.
+pub fn verified_built(root: &Path) -> Result<BTreeMap<String, String>, BuildError> {
+    let record = load_record(root)?;
+    let mut untrusted = Vec::new();
+    for (repo, image) in &record.images {
+        if let Err(why) = check_built(root, repo, image, record.contexts.get(repo)) {
+            untrusted.push(format!("{repo} = {image}: {why}"));
+        }
+    }
+    if untrusted.is_empty() {
+        Ok(record.images)
+    } else {
+        Err(BuildError::Untrusted { untrusted })
+    }
+}
+
+fn check_built(
+    root: &Path,
+    repo: &str,
+    image: &str,
+    context: Option<&String>,
+) -> Result<(), String> {
+    let context = context.ok_or("no build context is recorded for it (written by hand?)")?;
+    let inside = Path::new(context)
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside || context.is_empty() {
+        return Err(format!(
+            "its build context {context} is not a folder inside the project"
+        ));
+    }
+    let tag = content_tag(&root.join(context)).map_err(|e| e.to_string())?;
+    let want = format!("{repo}:{tag}");
+    if image != want {
+        return Err(format!(
+            "`berth build` makes {want} from {context} now (the sources changed since, or the file was edited)"
+        ));
+    }
+    Ok(())
+}
+
+/// What `berth build` built: repository -> image (empty when nothing was built).
+pub fn load_built(root: &Path) -> Result<BTreeMap<String, String>, BuildError> {
+    Ok(load_record(root)?.images)
+}
+
+/// Records a built image and its build context, keeping the others.
 pub fn record_built(root: &Path, build: &ImageBuild) -> Result<(), BuildError> {
-    let mut images = load_built(root)?;
-    images.insert(build.repository.clone(), build.image());
-    let text = serde_json::to_string_pretty(&Record { images }).unwrap_or_default() + "\n";
+    let mut record = load_record(root)?;
+    record
+        .images
+        .insert(build.repository.clone(), build.image());
+    record
+        .contexts
+        .insert(build.repository.clone(), build.context.clone());
+    let text = serde_json::to_string_pretty(&record).unwrap_or_default() + "\n";
     write_atomic(&root.join(RECORD), text.as_bytes()).map_err(|e| BuildError::Record {
         message: format!("cannot write: {e}"),
     })
@@ -398,5 +456,50 @@ mod tests {
                 "nerdctl --namespace k8s.io build --network host -t web:t services/web",
             ]
         );
+    }
+
+    #[test]
+    fn only_images_berth_built_from_the_context_as_it_is_are_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("services/api")).unwrap();
+        std::fs::write(root.join("services/api/Dockerfile"), "FROM scratch\n").unwrap();
+        let build = ImageBuild {
+            service: "api".into(),
+            context: "services/api".into(),
+            repository: "shop-api".into(),
+            tag: content_tag(&root.join("services/api")).unwrap(),
+        };
+        record_built(root, &build).unwrap();
+        let trusted = verified_built(root).unwrap();
+        assert_eq!(trusted.get("shop-api"), Some(&build.image()));
+
+        let write = |json: &str| std::fs::write(root.join(RECORD), json).unwrap();
+        let refused = |json: &str| {
+            write(json);
+            verified_built(root).unwrap_err().to_string()
+        };
+        // Another registry's image under the repository's name.
+        let e = refused(
+            r#"{"images": {"shop-api": "evil.example.com/miner:1.0"}, "contexts": {"shop-api": "services/api"}}"#,
+        );
+        assert!(
+            e.contains("shop-api = evil.example.com/miner:1.0: `berth build` makes shop-api:"),
+            "{e}"
+        );
+        assert!(e.starts_with(".berth/images.json: "), "{e}");
+        // No context: written by hand, or by an older berth.
+        let e = refused(r#"{"images": {"shop-api": "shop-api:0123456789ab"}}"#);
+        assert!(e.contains("no build context is recorded"), "{e}");
+        // A context outside the project.
+        let e = refused(
+            r#"{"images": {"shop-api": "shop-api:x"}, "contexts": {"shop-api": "../../etc"}}"#,
+        );
+        assert!(e.contains("not a folder inside the project"), "{e}");
+        // The sources changed since the build: the recorded tag is stale.
+        record_built(root, &build).unwrap();
+        std::fs::write(root.join("services/api/main.go"), "package main\n").unwrap();
+        let e = verified_built(root).unwrap_err().to_string();
+        assert!(e.contains("the sources changed since"), "{e}");
     }
 }

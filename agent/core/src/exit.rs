@@ -126,6 +126,9 @@ impl Classify for crate::validate::ValidateError {
 
 impl Classify for crate::build::BuildError {
     fn exit(&self) -> Exit {
-        Exit::Usage
+        match self {
+            crate::build::BuildError::Untrusted { .. } => Exit::Findings,
+            _ => Exit::Usage,
+        }
     }
 }

@@ -269,6 +269,20 @@ fn prune_deletes_only_what_left_the_approved_set() {
             "app.kubernetes.io/managed-by=berth",
         ],
     );
+    // An approved manifest emptied to a comment is refused, not skipped: prune deletes
+    // nothing a person did not approve the removal of.
+    let approved_old = std::fs::read_to_string(dir.path().join("manifests/k8s/old.yaml")).unwrap();
+    std::fs::write(dir.path().join("manifests/k8s/old.yaml"), "# replaced\n").unwrap();
+    let out = berth_with(dir.path(), &kc, &["apply", "--prune"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(
+        transcript(&out).contains("manifests/k8s/old.yaml  edited since it was approved"),
+        "{}",
+        transcript(&out)
+    );
+    let still = kubectl(&kc, &["-n", "berth-prune", "get", "configmap", "old"]);
+    assert!(still.status.success(), "{}", transcript(&still));
+    std::fs::write(dir.path().join("manifests/k8s/old.yaml"), approved_old).unwrap();
     // old.yaml leaves the approved set.
     std::fs::remove_file(dir.path().join("manifests/k8s/old.yaml")).unwrap();
     let record = std::fs::read_to_string(dir.path().join(".berth/approved.json")).unwrap();
@@ -426,11 +440,47 @@ fn apply_prints_json_lines_and_uses_the_images_berth_build_made() {
     let dir = tempfile::tempdir().unwrap();
     approve(dir.path(), &app("berth-json", "10m", 1));
     // What `berth build` records after building `web` (the manifest says web:1.0.0).
+    let context = dir.path().join("services/web");
+    std::fs::create_dir_all(&context).unwrap();
+    std::fs::write(context.join("Dockerfile"), "FROM scratch\n").unwrap();
+    let built = berth_core::build::ImageBuild {
+        service: "web".into(),
+        context: "services/web".into(),
+        repository: "web".into(),
+        tag: berth_core::build::content_tag(&context).unwrap(),
+    };
+    berth_core::build::record_built(dir.path(), &built).unwrap();
+    let tag = built.image();
+    // An entry berth did not build (another registry's image under the same name) is refused,
+    // and nothing is sent.
+    let record = std::fs::read_to_string(dir.path().join(".berth/images.json")).unwrap();
     std::fs::write(
         dir.path().join(".berth/images.json"),
-        r#"{"images": {"web": "web:0123456789ab"}}"#,
+        record.replace(&tag, "evil.example.com/miner:1.0"),
     )
     .unwrap();
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let text = transcript(&out);
+    assert!(
+        text.contains(
+            ".berth/images.json: web = evil.example.com/miner:1.0: `berth build` makes web:"
+        ),
+        "{text}"
+    );
+    let none = kubectl(
+        &kc,
+        &[
+            "-n",
+            "berth-json",
+            "get",
+            "deployment",
+            "web",
+            "--ignore-not-found",
+        ],
+    );
+    assert!(none.stdout.is_empty(), "nothing was applied");
+    berth_core::build::record_built(dir.path(), &built).unwrap();
     let out = berth_with(dir.path(), &kc, &["apply", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
@@ -443,7 +493,7 @@ fn apply_prints_json_lines_and_uses_the_images_berth_build_made() {
     let last = lines.last().unwrap();
     assert_eq!(last["event"], "result");
     assert_eq!(last["rollouts"][0]["rollout"]["state"], "ready");
-    assert_eq!(last["images"][0]["to"], "web:0123456789ab");
+    assert_eq!(last["images"][0]["to"], tag.as_str());
     let out = kubectl(
         &kc,
         &[
@@ -458,7 +508,7 @@ fn apply_prints_json_lines_and_uses_the_images_berth_build_made() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "web:0123456789ab IfNotPresent"
+        format!("{tag} IfNotPresent")
     );
 }
 

@@ -67,18 +67,18 @@ pub fn load(root: &Path, record: &ApprovalRecord) -> Result<Vec<Object>, ApplyEr
             }
         };
         let text = String::from_utf8_lossy(&bytes).into_owned();
+        // Whatever an edited file now holds (even nothing berth would apply), it is refused:
+        // skipping it would let `--prune` delete what it approved.
         if sha256_hex(&bytes) != approved.sha256 {
-            if looks_like_kubernetes(&text) {
-                refused.push(Refusal {
-                    path: path.clone(),
-                    reason: format!(
-                        "edited since it was approved at {} (sha256 differs)",
-                        approved.approved_at
-                    ),
-                });
-                if let Some(dir) = Path::new(path).parent() {
-                    folders.insert(dir.to_path_buf());
-                }
+            refused.push(Refusal {
+                path: path.clone(),
+                reason: format!(
+                    "edited since it was approved at {} (sha256 differs)",
+                    approved.approved_at
+                ),
+            });
+            if let Some(dir) = Path::new(path).parent() {
+                folders.insert(dir.to_path_buf());
             }
             continue;
         }
@@ -166,6 +166,26 @@ mod tests {
         let objs = load(dir.path(), &rec).unwrap();
         assert_eq!(objs.len(), 1);
         assert_eq!(objs[0].path, "manifests/k8s/a.yaml");
+    }
+
+    #[test]
+    fn an_approved_manifest_emptied_to_a_comment_is_refused_not_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rec = ApprovalRecord::default();
+        approve(dir.path(), &mut rec, "m/a.yaml", CM);
+        approve(dir.path(), &mut rec, "m/b.yaml", CM);
+        std::fs::write(dir.path().join("m/b.yaml"), "# nothing here now\n").unwrap();
+        let err = load(dir.path(), &rec).unwrap_err();
+        let ApplyError::NotApproved { refused } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(refused[0].path, "m/b.yaml");
+        assert!(
+            refused[0]
+                .reason
+                .starts_with("edited since it was approved")
+        );
     }
 
     #[test]

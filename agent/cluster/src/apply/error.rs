@@ -89,8 +89,8 @@ pub enum ApplyError {
 impl Classify for ApplyError {
     fn exit(&self) -> Exit {
         match self {
+            ApplyError::Build(e) => e.exit(),
             ApplyError::Record(_)
-            | ApplyError::Build(_)
             | ApplyError::NothingToApply
             | ApplyError::Manifest { .. }
             | ApplyError::Kubeconfig { .. }

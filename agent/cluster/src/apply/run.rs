@@ -115,7 +115,7 @@ async fn connect(
         .clone()
         .or(target.namespace.clone())
         .unwrap_or_else(|| "default".into());
-    let built = berth_core::build::load_built(root)?;
+    let built = berth_core::build::verified_built(root)?;
     let images = prepare(
         &cluster,
         &mut objects,
