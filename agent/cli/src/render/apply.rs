@@ -1,7 +1,7 @@
 //! Human text for `berth apply`: one progress line per event, and the result at the end
 //! (context, objects applied, images, pruned, rollouts with their diagnosis, roll back, access).
 
-use berth_cluster::apply::diagnose::Diagnosis;
+use berth_cluster::apply::diagnose::{ContainerLine, Diagnosis};
 use berth_cluster::apply::live::LiveChange;
 use berth_cluster::apply::{Action, ApplyResult, Event, Rollout, RolloutResult};
 use console::style;
@@ -53,6 +53,36 @@ fn state(r: &Rollout) -> String {
     }
 }
 
+fn container(c: &ContainerLine, out: &mut String) {
+    out.push_str(&format!(
+        "      container {}: {}, {}, {} restarts\n",
+        c.name,
+        c.state,
+        if c.ready { "ready" } else { "not ready" },
+        c.restarts
+    ));
+    if let Some(t) = &c.last_terminated {
+        let message = t
+            .message
+            .as_ref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "        last run ended: {} (exit code {}){message}\n",
+            t.reason, t.exit_code
+        ));
+    }
+    if !c.logs.is_empty() {
+        out.push_str("        its last log lines:\n");
+        for line in &c.logs {
+            out.push_str(&format!("          | {line}\n"));
+        }
+    }
+    if let Some(h) = &c.hint {
+        out.push_str(&format!("        {} {h}\n", style("hint:").cyan()));
+    }
+}
+
 pub fn diagnosis(d: &Diagnosis, out: &mut String) {
     for p in &d.pods {
         out.push_str(&format!("    pod {}: {}\n", p.name, p.phase));
@@ -60,13 +90,7 @@ pub fn diagnosis(d: &Diagnosis, out: &mut String) {
             out.push_str(&format!("      {c}\n"));
         }
         for c in &p.containers {
-            out.push_str(&format!(
-                "      container {}: {}, {}, {} restarts\n",
-                c.name,
-                c.state,
-                if c.ready { "ready" } else { "not ready" },
-                c.restarts
-            ));
+            container(c, out);
         }
     }
     if !d.events.is_empty() {
@@ -290,7 +314,7 @@ pub fn live(list: &[LiveChange], stat: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use berth_cluster::apply::diagnose::{ContainerLine, EventLine, PodState};
+    use berth_cluster::apply::diagnose::{EventLine, PodState, Termination};
     use berth_cluster::apply::{Access, Applied, ImageSet, ObjectRef, Rollback, Target};
 
     fn r(kind: &str, name: &str) -> ObjectRef {
@@ -361,6 +385,7 @@ mod tests {
                     restarts: 4,
                     state: "waiting: CrashLoopBackOff (back-off 1m20s restarting failed container)"
                         .into(),
+                    ..Default::default()
                 }],
             }],
             events: vec![EventLine {
@@ -391,6 +416,112 @@ mod tests {
             note: None,
         });
         insta::assert_snapshot!(result(&res));
+    }
+
+    fn failed(pod: &str, container: ContainerLine, event: (&str, &str)) -> RolloutResult {
+        let workload = pod.rsplit_once('-').map_or(pod, |(w, _)| w);
+        RolloutResult {
+            object: r("Deployment", workload),
+            rollout: Rollout::Failed(
+                "not rolled out before the deadline: 0 of 1 updated replicas are available".into(),
+            ),
+            diagnosis: Some(Diagnosis {
+                pods: vec![PodState {
+                    name: pod.into(),
+                    phase: "Running".into(),
+                    conditions: vec!["Ready is False: ContainersNotReady".into()],
+                    containers: vec![container],
+                }],
+                events: vec![EventLine {
+                    r#type: "Warning".into(),
+                    reason: event.0.into(),
+                    object: format!("pod/{pod}"),
+                    message: event.1.into(),
+                    count: 3,
+                }],
+                notes: vec![],
+            }),
+        }
+    }
+
+    /// What a person sees for each real failure: how the last run ended, its last log lines,
+    /// and the hint.
+    #[test]
+    fn real_failures_show_how_the_container_ended_its_log_and_a_hint() {
+        let crash = ContainerLine {
+            name: "httpd".into(),
+            restarts: 2,
+            state: "waiting: CrashLoopBackOff (back-off 20s restarting failed container=httpd)".into(),
+            last_terminated: Some(Termination {
+                reason: "Error".into(),
+                exit_code: 3,
+                message: None,
+            }),
+            logs: vec!["starting".into(), "fatal: config missing".into()],
+            hint: Some("it keeps exiting with code 3, and the kubelet restarts it after a growing back-off (CrashLoopBackOff): its log says why (all of it: `kubectl logs -n shop crash-1 -c httpd --previous`)".into()),
+            ..Default::default()
+        };
+        let probe = ContainerLine {
+            name: "httpd".into(),
+            state: "running".into(),
+            hint: Some("it runs, but its readiness probe (GET :9999/index.html) fails: the Unhealthy events say what came back; check the probe's port and path against what the app serves".into()),
+            ..Default::default()
+        };
+        let image = ContainerLine {
+            name: "httpd".into(),
+            state: "waiting: ErrImageNeverPull (Container image \"shop-web:2\" is not present with pull policy of Never)".into(),
+            hint: Some("the image shop-web:2 is not in the cluster's container runtime, and imagePullPolicy Never means it is never pulled: build and load it with `berth build` (it runs `docker save shop-web:2 | ctr -n k8s.io images import -`, from BERTH_IMAGE_LOAD)".into()),
+            ..Default::default()
+        };
+        let oom = ContainerLine {
+            name: "httpd".into(),
+            restarts: 1,
+            state: "waiting: CrashLoopBackOff (back-off 10s restarting failed container=httpd)".into(),
+            last_terminated: Some(Termination {
+                reason: "OOMKilled".into(),
+                exit_code: 137,
+                message: None,
+            }),
+            hint: Some("it needed more memory than its limit of 16Mi and was killed: raise resources.limits.memory, or make it use less".into()),
+            ..Default::default()
+        };
+        let mut res = base();
+        res.rollouts = vec![
+            failed(
+                "crash-1",
+                crash,
+                (
+                    "BackOff",
+                    "Back-off restarting failed container httpd in pod crash-1_shop(0f1e)",
+                ),
+            ),
+            failed(
+                "probe-1",
+                probe,
+                (
+                    "Unhealthy",
+                    "Readiness probe failed: Get \"http://10.244.0.7:9999/index.html\": dial tcp 10.244.0.7:9999: connect: connection refused",
+                ),
+            ),
+            failed(
+                "image-1",
+                image,
+                (
+                    "ErrImageNeverPull",
+                    "Container image \"shop-web:2\" is not present with pull policy of Never",
+                ),
+            ),
+            failed(
+                "oom-1",
+                oom,
+                (
+                    "BackOff",
+                    "Back-off restarting failed container httpd in pod oom-1_shop(9a8b)",
+                ),
+            ),
+        ];
+        let text = result(&res);
+        insta::assert_snapshot!(&text[text.find("rollout:").unwrap()..]);
     }
 
     #[test]

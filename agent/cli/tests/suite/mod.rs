@@ -3,6 +3,7 @@ mod cluster;
 mod common;
 mod llm;
 mod node;
+mod node_failures;
 mod outage;
 mod pipeline;
 mod plan;

@@ -57,12 +57,21 @@ pub async fn last_lines(
         ..LogParams::default()
     };
     match pods.logs(pod, &params).await {
-        Ok(text) => Ok(lines(&text)),
+        Ok(text) => answer(&text),
         Err(e) => Err(match Failure::from_kube(e) {
             Failure::Api(s) => s.message,
             Failure::Transport(m) => m,
         }),
     }
+}
+
+/// The log the API server answered with, or why there is none.
+fn answer(text: &str) -> Result<Vec<String>, String> {
+    // The kubelet answers 200 with this sentence, not an error, when the run's log is gone.
+    if text.starts_with("unable to retrieve container logs for ") {
+        return Err(scrub(text.lines().next().unwrap_or_default()));
+    }
+    Ok(lines(text))
 }
 
 /// The last non-blank lines of a log, each scrubbed.
@@ -192,6 +201,15 @@ mod tests {
     }
 
     #[test]
+    fn a_log_the_kubelet_no_longer_has_is_not_shown_as_log_lines() {
+        assert_eq!(
+            answer("unable to retrieve container logs for containerd://7b1e9c"),
+            Err("unable to retrieve container logs for containerd://7b1e9c".into())
+        );
+        assert_eq!(answer("starting\n"), Ok(vec!["starting".to_string()]));
+    }
+
+    #[test]
     fn secret_values_are_redacted_and_the_rest_is_left_alone() {
         assert_eq!(
             scrub("connecting with DB_PASSWORD=hunter22 to db:5432"),
@@ -216,7 +234,9 @@ mod tests {
     fn the_log_is_of_the_run_that_ended() {
         let status = |extra: serde_json::Value| -> ContainerStatus {
             let mut v = json!({"name": "web", "ready": false, "restartCount": 1, "image": "i", "imageID": ""});
-            v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            v.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
             serde_json::from_value(v).unwrap()
         };
         let restarted = status(json!({"state": {"waiting": {"reason": "CrashLoopBackOff"}},

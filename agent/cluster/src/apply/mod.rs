@@ -9,6 +9,7 @@ pub mod context;
 pub mod diagnose;
 pub mod error;
 pub mod live;
+pub mod logs;
 pub mod objects;
 pub mod openapi;
 pub mod rollout;
