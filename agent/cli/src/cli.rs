@@ -179,6 +179,10 @@ pub struct ApplyArgs {
     /// On a failed rollout, leave the objects as applied instead of re-applying the last good set.
     #[arg(long)]
     pub no_rollback: bool,
+    /// Apply files approved although validation found errors in them (or before berth recorded
+    /// validation); the output lists them.
+    #[arg(long)]
+    pub force: bool,
     /// After the rollout, verify every Service: ready endpoints, its health endpoint through
     /// the API server's service proxy, and the backend URLs ConfigMaps give (`berth up` always
     /// verifies).

@@ -4,7 +4,8 @@
 
 use crate::diff::{Change, FileDiff};
 use crate::fsutil::write_atomic;
-use crate::record::{ApprovalRecord, ApprovedFile, RecordError, save_record};
+use crate::record::{ApprovalRecord, ApprovedFile, RecordError, Validation, save_record};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,13 +22,14 @@ pub enum ApproveError {
     },
 }
 
-/// Writes (or removes) each approved file, then records it. Returns the paths done and, if a
-/// write failed part-way, the error: what was done before it is recorded all the same, so
-/// nothing is half-applied without a report.
+/// Writes (or removes) each approved file, then records it with what validation said of it
+/// (`validation`, by path). Returns the paths done and, if a write failed part-way, the error:
+/// what was done before it is recorded all the same, so nothing is half-applied without a report.
 pub fn approve(
     root: &Path,
     record: &mut ApprovalRecord,
     approved: &[&FileDiff],
+    validation: &BTreeMap<String, Validation>,
 ) -> (Vec<String>, Option<ApproveError>) {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut done = Vec::new();
@@ -56,6 +58,7 @@ pub fn approve(
                             artifact: p.artifact.clone(),
                             generator: p.generator.clone(),
                             sources: p.sources.clone(),
+                            validation: validation.get(&p.path).cloned(),
                         },
                     );
                 })

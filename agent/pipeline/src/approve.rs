@@ -7,8 +7,8 @@ use berth_core::approve::approve as write_approved;
 use berth_core::diff::{Change, FileDiff};
 use berth_core::exit::Error;
 use berth_core::record::ApprovalRecord;
+use berth_core::validate::Report;
 use serde::Serialize;
-use std::collections::BTreeSet;
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,11 +73,13 @@ pub fn run(
     root: &Path,
     record: &mut ApprovalRecord,
     pending: &[&FileDiff],
-    invalid: &BTreeSet<String>,
+    report: &Report,
     policy: ApprovalPolicy,
     force: bool,
     approver: &mut dyn Approver,
 ) -> (Outcome, Option<Error>) {
+    restamp(root, record, report);
+    let invalid = crate::validate::files_with_errors(report);
     let mut out = Outcome::default();
     let mut chosen: Vec<&FileDiff> = Vec::new();
     let mut quit = false;
@@ -111,9 +113,32 @@ pub fn run(
             },
         }
     }
-    let (written, failure) = write_approved(root, record, &chosen);
+    let paths: Vec<&str> = chosen.iter().map(|d| d.path.as_str()).collect();
+    let stamps = crate::validate::stamps(report, &paths);
+    let (written, failure) = write_approved(root, record, &chosen, &stamps);
     out.approved = written;
     (out, failure.map(Error::from))
+}
+
+/// Records what `report` says of approved files whose record has no validation yet (approved
+/// by a berth that did not keep it) and which are still exactly as approved.
+pub fn restamp(root: &Path, record: &mut ApprovalRecord, report: &Report) {
+    let unstamped: Vec<String> = record
+        .files
+        .iter()
+        .filter(|(path, f)| {
+            f.validation.is_none()
+                && std::fs::read(root.join(path))
+                    .is_ok_and(|b| berth_core::record::sha256_hex(&b) == f.sha256)
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    let paths: Vec<&str> = unstamped.iter().map(String::as_str).collect();
+    for (path, v) in crate::validate::stamps(report, &paths) {
+        if let Some(f) = record.files.get_mut(&path) {
+            f.validation = Some(v);
+        }
+    }
 }
 
 /// An approver for policies that never ask.
@@ -122,5 +147,41 @@ pub struct NoOne;
 impl Approver for NoOne {
     fn decide(&mut self, _: &FileDiff, _: bool) -> Decision {
         Decision::Decline
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use berth_core::record::{ApprovedFile, sha256_hex};
+
+    #[test]
+    fn restamp_records_validation_only_for_files_still_as_approved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut record = ApprovalRecord::default();
+        for (path, text, on_disk) in [
+            ("a.yaml", "a: 1\n", "a: 1\n"),
+            ("b.yaml", "b: 1\n", "b: 2\n"),
+        ] {
+            std::fs::write(dir.path().join(path), on_disk).unwrap();
+            record.files.insert(
+                path.into(),
+                ApprovedFile {
+                    sha256: sha256_hex(text.as_bytes()),
+                    approved_at: "2026-01-01T00:00:00Z".into(),
+                    artifact: "x".into(),
+                    generator: "offline".into(),
+                    sources: vec![],
+                    validation: None,
+                },
+            );
+        }
+        restamp(dir.path(), &mut record, &Report::default());
+        let stamped = &record.files["a.yaml"].validation;
+        assert_eq!(stamped.as_ref().map(|v| v.errors), Some(0));
+        assert!(
+            record.files["b.yaml"].validation.is_none(),
+            "b.yaml was edited since"
+        );
     }
 }

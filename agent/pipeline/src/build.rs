@@ -245,9 +245,15 @@ mod tests {
         let builder = Builder::Minikube {
             profile: "no-such-profile".into(),
         };
-        let built = run(root, &plan, &builder, false, false, &|e| {
-            seen.borrow_mut().push(e.clone())
-        })
+        let built = run(
+            root,
+            &plan,
+            &builder,
+            &BuildOptions::default(),
+            false,
+            false,
+            &|e| seen.borrow_mut().push(e.clone()),
+        )
         .unwrap();
         assert!(built[0].skipped);
         assert!(matches!(
@@ -260,7 +266,15 @@ mod tests {
             "package main\n\nfunc main() { }\n",
         )
         .unwrap();
-        let again = run(root, &plan, &builder, false, false, &|_| {});
+        let again = run(
+            root,
+            &plan,
+            &builder,
+            &BuildOptions::default(),
+            false,
+            false,
+            &|_| {},
+        );
         assert!(again.is_err(), "the changed context was not rebuilt");
     }
 }

@@ -232,14 +232,13 @@ pub fn apply(
     let lock = load_lock(root)?;
     let drafted = crate::draft::draft(root, plan, drafting(&lock, Overrides::default(), true))?;
     let report = crate::validate::project(root)?;
-    let invalid = crate::validate::files_with_errors(&report);
     let mut record = berth_core::record::load_record(root)?;
     let pending = crate::approve::pending(&drafted.diffs);
     let (_, failure) = crate::approve::run(
         root,
         &mut record,
         &pending,
-        &invalid,
+        &report,
         crate::approve::ApprovalPolicy::ApproveValid,
         false,
         &mut crate::approve::NoOne,

@@ -102,7 +102,7 @@ pub fn run(
         root,
         &mut record,
         &pending,
-        &invalid,
+        &report,
         opts.policy,
         false,
         approver,

@@ -44,6 +44,34 @@ pub fn project(root: &Path) -> Result<Report, Error> {
     Ok(validate::validate(&inputs::project(root)?, &options))
 }
 
+/// What the report says of each of `paths` (no finding: 0 and 0), for the approval record.
+pub fn stamps(
+    report: &Report,
+    paths: &[&str],
+) -> std::collections::BTreeMap<String, berth_core::record::Validation> {
+    let mut out: std::collections::BTreeMap<String, berth_core::record::Validation> = paths
+        .iter()
+        .map(|p| {
+            let v = berth_core::record::Validation {
+                rules: env!("CARGO_PKG_VERSION").to_string(),
+                errors: 0,
+                warnings: 0,
+            };
+            (p.to_string(), v)
+        })
+        .collect();
+    for f in &report.findings {
+        let Some(v) = out.get_mut(f.file.trim_end_matches(" (rendered)")) else {
+            continue;
+        };
+        match f.severity {
+            validate::Severity::Error => v.errors += 1,
+            _ => v.warnings += 1,
+        }
+    }
+    out
+}
+
 /// Files with at least one error finding.
 pub fn files_with_errors(report: &Report) -> std::collections::BTreeSet<String> {
     report

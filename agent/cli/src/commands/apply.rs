@@ -27,6 +27,7 @@ pub fn run(cli: &Cli, args: &ApplyArgs, root: &Path) -> Result<Exit, Error> {
         wait: !args.no_wait,
         timeout: args.timeout,
         force_conflicts: args.force_conflicts,
+        force: args.force,
         rollback: !args.no_rollback,
         verify: args.verify,
         ..options(&args.cluster)

@@ -7,7 +7,6 @@ use crate::cli::{ApproveArgs, Cli, Output};
 use berth_core::diff::{FileDiff, diff, select};
 use berth_core::record::{load_record, load_staged};
 use berth_pipeline::approve::{self, ApprovalPolicy, Approver, Decision, Outcome};
-use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -64,7 +63,14 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     let mut record = load_record(root)?;
     let diffs = select(diff(root, &staged, &record)?, &args.only)?;
     let pending = approve::pending(&diffs);
+    // What validation says of each file goes into the approval record, which apply checks.
+    let report = berth_pipeline::validate::project(root)?;
     if pending.is_empty() {
+        // Files approved before berth recorded their validation get it now.
+        if record.files.values().any(|f| f.validation.is_none()) {
+            approve::restamp(root, &mut record, &report);
+            berth_core::record::save_record(root, &record)?;
+        }
         crate::output::eprintln_safe(
             "nothing to approve: the tree matches the staged drafts and the approval record",
         );
@@ -79,7 +85,7 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
         root,
         &mut record,
         &pending,
-        &BTreeSet::new(),
+        &report,
         policy,
         args.force,
         &mut Prompt::new(),

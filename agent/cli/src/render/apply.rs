@@ -160,6 +160,18 @@ pub fn result(r: &ApplyResult) -> String {
         "context {} ({}): {}\n",
         r.target.context, r.target.server, r.target.trusted_because
     );
+    if !r.unvalidated.is_empty() {
+        out.push_str(&format!(
+            "{} without a clean validation, because of --force:\n",
+            style("sending files approved").yellow().bold()
+        ));
+        let rows: Vec<Vec<String>> = r
+            .unvalidated
+            .iter()
+            .map(|f| vec![f.path.clone(), f.reason.clone()])
+            .collect();
+        out.push_str(&crate::render::table(&rows, "  "));
+    }
     if r.dry_run {
         out.push_str(&format!(
             "server dry run of {} objects for {} (nothing was changed):\n",
@@ -350,6 +362,7 @@ mod tests {
             },
             app: "shop".into(),
             dry_run: false,
+            unvalidated: vec![],
             images: vec![],
             applied: vec![
                 applied("ConfigMap", "web-config", Action::Unchanged),

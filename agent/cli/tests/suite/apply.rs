@@ -22,6 +22,11 @@ pub fn approve_files(dir: &Path, files: &[(&str, &str)]) {
                 artifact: "test".into(),
                 generator: "offline".into(),
                 sources: vec![],
+                validation: Some(berth_core::record::Validation {
+                    rules: "test".into(),
+                    errors: 0,
+                    warnings: 0,
+                }),
             },
         );
     }
@@ -91,6 +96,48 @@ fn a_file_edited_after_approval_is_refused_and_nothing_is_sent() {
     insta::assert_snapshot!(transcript(&out));
     let out = berth_with(dir.path(), &kc, &["diff", "--live"]);
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+}
+
+#[test]
+fn a_file_approved_without_passing_validation_is_sent_only_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    approve_files(dir.path(), &[("manifests/k8s/settings.yaml", CONFIGMAP)]);
+    // Approved by an older berth (no validation recorded), then with errors.
+    let path = dir.path().join(".berth/approved.json");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let with = |validation: serde_json::Value| {
+        let mut r = record.clone();
+        let f = &mut r["files"]["manifests/k8s/settings.yaml"];
+        match validation {
+            serde_json::Value::Null => {
+                f.as_object_mut().unwrap().remove("validation");
+            }
+            v => f["validation"] = v,
+        }
+        std::fs::write(&path, r.to_string()).unwrap();
+    };
+    let kc = kubeconfig(dir.path(), "minikube");
+    with(serde_json::Value::Null);
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(
+        transcript(&out)
+            .contains("manifests/k8s/settings.yaml  approved before berth recorded its validation"),
+        "{}",
+        transcript(&out)
+    );
+    with(serde_json::json!({"rules": "0.1.0", "errors": 2, "warnings": 0}));
+    let out = berth_with(dir.path(), &kc, &["apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    assert!(
+        transcript(&out).contains("approved with 2 validation errors"),
+        "{}",
+        transcript(&out)
+    );
+    // --force gets past the check (and here fails only for want of a server).
+    let out = berth_with(dir.path(), &kc, &["apply", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", transcript(&out));
 }
 
 #[test]

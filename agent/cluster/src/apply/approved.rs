@@ -40,10 +40,33 @@ fn looks_like_kubernetes(text: &str) -> bool {
     any
 }
 
-/// The objects of every approved manifest, in file order. Fails with the full list of refused
-/// files when any manifest is not exactly as approved.
-pub fn load(root: &Path, record: &ApprovalRecord) -> Result<Vec<Object>, ApplyError> {
+/// Why a file approved as it is may still not be sent: it did not pass validation when it was
+/// approved, or nothing recorded that it did.
+fn unvalidated(approved: &berth_core::record::ApprovedFile) -> Option<String> {
+    match &approved.validation {
+        None => Some(
+            "approved before berth recorded its validation: run `berth approve` (it records it), or apply with --force"
+                .into(),
+        ),
+        Some(v) if v.errors > 0 => Some(format!(
+            "approved with {} validation error{} (`berth validate` shows them): fix it and approve again, or apply with --force",
+            v.errors,
+            if v.errors == 1 { "" } else { "s" }
+        )),
+        Some(_) => None,
+    }
+}
+
+/// The objects of every approved manifest, in file order, and (with `force`) the files sent
+/// although they did not pass validation. Fails with the full list of refused files when any
+/// manifest is not exactly as approved, or (without `force`) did not pass validation.
+pub fn load(
+    root: &Path,
+    record: &ApprovalRecord,
+    force: bool,
+) -> Result<(Vec<Object>, Vec<Refusal>), ApplyError> {
     let mut refused = Vec::new();
+    let mut forced = Vec::new();
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut folders = BTreeSet::new();
     for (path, approved) in &record.files {
@@ -85,6 +108,17 @@ pub fn load(root: &Path, record: &ApprovalRecord) -> Result<Vec<Object>, ApplyEr
         if !looks_like_kubernetes(&text) {
             continue;
         }
+        if let Some(reason) = unvalidated(approved) {
+            let r = Refusal {
+                path: path.clone(),
+                reason,
+            };
+            if force {
+                forced.push(r)
+            } else {
+                refused.push(r)
+            }
+        }
         if let Some(dir) = Path::new(path).parent() {
             folders.insert(dir.to_path_buf());
         }
@@ -124,7 +158,7 @@ pub fn load(root: &Path, record: &ApprovalRecord) -> Result<Vec<Object>, ApplyEr
     if out.is_empty() {
         return Err(ApplyError::NothingToApply);
     }
-    Ok(out)
+    Ok((out, forced))
 }
 
 #[cfg(test)]
@@ -144,6 +178,11 @@ mod tests {
                 artifact: "a".into(),
                 generator: "offline".into(),
                 sources: vec![],
+                validation: Some(berth_core::record::Validation {
+                    rules: "test".into(),
+                    errors: 0,
+                    warnings: 0,
+                }),
             },
         );
     }
@@ -163,7 +202,7 @@ mod tests {
             "{{ .Values }}\n",
         );
         approve(dir.path(), &mut rec, "services/a/Dockerfile", "FROM x\n");
-        let objs = load(dir.path(), &rec).unwrap();
+        let (objs, _) = load(dir.path(), &rec, false).unwrap();
         assert_eq!(objs.len(), 1);
         assert_eq!(objs[0].path, "manifests/k8s/a.yaml");
     }
@@ -175,7 +214,7 @@ mod tests {
         approve(dir.path(), &mut rec, "m/a.yaml", CM);
         approve(dir.path(), &mut rec, "m/b.yaml", CM);
         std::fs::write(dir.path().join("m/b.yaml"), "# nothing here now\n").unwrap();
-        let err = load(dir.path(), &rec).unwrap_err();
+        let err = load(dir.path(), &rec, false).unwrap_err();
         let ApplyError::NotApproved { refused } = &err else {
             panic!("{err}")
         };
@@ -198,7 +237,7 @@ mod tests {
         std::fs::write(dir.path().join("m/a.yaml"), format!("{CM}data: {{x: y}}\n")).unwrap();
         std::fs::remove_file(dir.path().join("m/b.yaml")).unwrap();
         std::fs::write(dir.path().join("m/d.yaml"), CM).unwrap();
-        let err = load(dir.path(), &rec).unwrap_err();
+        let err = load(dir.path(), &rec, false).unwrap_err();
         let ApplyError::NotApproved { refused } = &err else {
             panic!("{err}")
         };

@@ -79,6 +79,8 @@ pub struct Options {
     pub wait: bool,
     pub timeout: Duration,
     pub force_conflicts: bool,
+    /// Apply files approved with validation errors, or before berth recorded validation.
+    pub force: bool,
     pub rollback: bool,
     /// After a good rollout, check that every Service has ready endpoints.
     pub verify: bool,
@@ -95,6 +97,7 @@ impl Default for Options {
             wait: true,
             timeout: Duration::from_secs(300),
             force_conflicts: false,
+            force: false,
             rollback: true,
             verify: false,
         }
@@ -134,6 +137,9 @@ pub struct ApplyResult {
     pub target: Target,
     pub app: String,
     pub dry_run: bool,
+    /// With `--force`: files applied although they were not approved with a clean validation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unvalidated: Vec<Refusal>,
     pub images: Vec<ImageSet>,
     pub applied: Vec<Applied>,
     /// With `--dry-run`: what would change, from a server-side dry run.

@@ -88,11 +88,21 @@ fn prepare(
 }
 
 /// Reads what is approved and checks the context; nothing is sent before both pass.
-fn load(root: &Path, opts: &Options) -> Result<(Vec<Object>, context::Target), ApplyError> {
+fn load(root: &Path, opts: &Options) -> Result<Loaded, ApplyError> {
     let record = berth_core::record::load_record(root)?;
-    let objects = approved::load(root, &record)?;
+    let (objects, unvalidated) = approved::load(root, &record, opts.force)?;
     let target = context::guard(opts.context.as_deref(), &opts.allow_contexts)?;
-    Ok((objects, target))
+    Ok(Loaded {
+        objects,
+        unvalidated,
+        target,
+    })
+}
+
+struct Loaded {
+    objects: Vec<Object>,
+    unvalidated: Vec<super::error::Refusal>,
+    target: context::Target,
 }
 
 struct Prepared {
@@ -145,7 +155,14 @@ pub fn diff_live(
     root: &Path,
     opts: &Options,
 ) -> Result<(context::Target, Vec<live::LiveChange>), ApplyError> {
-    let (objects, target) = load(root, opts)?;
+    // Nothing is sent: what would change is shown whatever validation said.
+    let opts = &Options {
+        force: true,
+        ..opts.clone()
+    };
+    let Loaded {
+        objects, target, ..
+    } = load(root, opts)?;
     runtime()?.block_on(async {
         let p = connect(root, opts, &target, objects).await?;
         let st = state::load(root, &target.context, &p.app)?;
@@ -156,13 +173,14 @@ pub fn diff_live(
 
 /// `berth apply`.
 pub fn apply(root: &Path, opts: &Options, sink: Sink<'_>) -> Result<Outcome, ApplyError> {
-    let (objects, target) = load(root, opts)?;
+    let loaded = load(root, opts)?;
+    let target = loaded.target.clone();
     sink(&Event::Target {
         context: target.context.clone(),
         server: target.server.clone(),
         trusted_because: target.trusted_because.clone(),
     });
-    runtime()?.block_on(run(root, opts, target, objects, sink))
+    runtime()?.block_on(run(root, opts, loaded, sink))
 }
 
 fn kind_key(r: &ObjectRef) -> String {
@@ -172,10 +190,14 @@ fn kind_key(r: &ObjectRef) -> String {
 async fn run(
     root: &Path,
     opts: &Options,
-    target: context::Target,
-    objects: Vec<Object>,
+    loaded: Loaded,
     sink: Sink<'_>,
 ) -> Result<Outcome, ApplyError> {
+    let Loaded {
+        objects,
+        unvalidated,
+        target,
+    } = loaded;
     let p = connect(root, opts, &target, objects).await?;
     let mut st = state::load(root, &target.context, &p.app)?;
     let refs: Vec<ObjectRef> = p.objects.iter().map(Object::reference).collect();
@@ -189,6 +211,7 @@ async fn run(
         target: target.clone(),
         app: p.app.clone(),
         dry_run: opts.dry_run,
+        unvalidated,
         images: p.images.clone(),
         applied: vec![],
         changes: vec![],

@@ -25,6 +25,20 @@ pub struct ApprovedFile {
     pub artifact: String,
     pub generator: String,
     pub sources: Vec<String>,
+    /// What validation said of the file when it was approved; none for a record written before
+    /// berth kept it. apply sends only files approved with no errors (or with `--force`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Validation>,
+}
+
+/// The validation of one file at approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validation {
+    /// The berth version whose rules checked it.
+    pub rules: String,
+    pub errors: usize,
+    pub warnings: usize,
 }
 
 pub fn load_record(root: &Path) -> Result<ApprovalRecord, RecordError> {

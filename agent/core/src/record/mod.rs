@@ -5,7 +5,7 @@
 mod approval;
 mod staged;
 
-pub use approval::{ApprovalRecord, ApprovedFile, RECORD, load_record, save_record};
+pub use approval::{ApprovalRecord, ApprovedFile, RECORD, Validation, load_record, save_record};
 pub use staged::{Proposal, STAGED_DIR, Staged, load_staged, stage};
 
 use sha2::{Digest, Sha256};
