@@ -61,7 +61,8 @@ svc_port() {
   "$kubectl" -n "$ns" get svc "$1" -o jsonpath='{.spec.ports[0].port}'
 }
 
-[[ -x $CHROMIUM ]] || { echo "no browser at $CHROMIUM (tests/browser/run.sh installs it)" >&2; exit 1; }
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+[[ -x $CHROMIUM ]] || { echo "no browser at $CHROMIUM" >&2; exit 1; }
 log "browser test dependencies: npm ci"
 (cd "$here" && npm ci --cache "$cache/npm" --prefer-offline --no-audit --no-fund >/dev/null)
 
