@@ -25,6 +25,7 @@ result=failed
 pids=()
 on_exit() {
   local status=$? pid
+  [[ $BASHPID == "$$" ]] || exit "$status"   # a background subshell: nothing to report
   set +e
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   if [[ $status -eq 0 && $result == passed ]]; then
@@ -42,9 +43,10 @@ log() { printf '==> %s\n' "$*"; }
 # forward SERVICE: starts `kubectl port-forward` on a free loopback port; sets $url to it.
 # (Not in a $(...) subshell: the port-forward's pid must reach the exit trap.)
 forward() {
-  local svc=$1 logfile="$artifacts/port-forward-$1.log" port
-  "$kubectl" -n "$ns" port-forward --address 127.0.0.1 "svc/$svc" ":$(svc_port "$svc")" \
-    >"$logfile" 2>&1 &
+  local svc=$1 logfile="$artifacts/port-forward-$1.log" port remote
+  remote=$(svc_port "$svc")
+  : >"$logfile"
+  "$kubectl" -n "$ns" port-forward --address 127.0.0.1 "svc/$svc" ":$remote" >"$logfile" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
     port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$logfile" | head -n 1)

@@ -289,6 +289,9 @@ fn redact_run(text: &str) -> String {
         (r":[0-9a-f]{12}\b", ":[TAG]"),
         (r"\b\d+(\.\d+)?(ms|s)\b", "[TIME]"),
         (r"-[0-9a-f]{8,10}-[0-9a-z]{5}\b", "-[POD]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r"NodePort \d+", "NodePort [PORT]"),
+        (r":\d+ \(NodePort", ":[PORT] (NodePort"),
     ];
     rules.iter().fold(text.to_string(), |t, (re, with)| {
         regex::Regex::new(re)

@@ -368,10 +368,15 @@ async fn get(cluster: &Cluster, path: &str) -> (Option<u16>, Option<String>) {
     let Ok(req) = http::Request::get(path).body(Vec::new()) else {
         return (None, Some(format!("bad path {path}")));
     };
-    match cluster.client.request_text(req).await {
-        Ok(_) => (Some(200), None),
-        Err(kube::Error::Api(s)) => (Some(s.code), Some(s.message.chars().take(200).collect())),
-        Err(e) => (None, Some(e.to_string())),
+    // The HTTP status itself: an app's own JSON error body is not a Kubernetes Status, and
+    // read as one its code would be 0.
+    match cluster.client.send(req.map(kube::client::Body::from)).await {
+        Ok(res) => {
+            let code = res.status().as_u16();
+            let note = (code >= 300).then(|| format!("HTTP {code}"));
+            (Some(code), note)
+        }
+        Err(e) => (None, Some(e.to_string().chars().take(200).collect())),
     }
 }
 
