@@ -56,8 +56,13 @@
 #             GOTOOLCHAIN=local, no gcc (so cgo is off, as in the real alpine image).
 #   maven, temurin-jre
 #             Debian 13 (trixie)'s openjdk-21 (headless JDK; JRE only for temurin-jre) instead
-#             of Eclipse Temurin 21 at /opt/java/openjdk (same JAVA_HOME path, linked), and
-#             Maven 3.9 from Maven Central's apache-maven bin.tar.gz in /usr/share/maven.
+#             of Eclipse Temurin 21 at /opt/java/openjdk (same JAVA_HOME path, linked), with
+#             Debian's cacerts (ca-certificates-java, host CAs included); no
+#             /__cacert_entrypoint.sh (USE_SYSTEM_CA_CERTS does nothing), LANG=en_US.UTF-8 set
+#             but that locale is not generated; temurin-jre's Cmd is /bin/sh. Maven 3.9.11 from
+#             Maven Central's apache-maven bin.tar.gz in /usr/share/maven, with the real
+#             image's MAVEN_HOME/MAVEN_CONFIG and a mvn-entrypoint.sh that copies
+#             /usr/share/maven/ref into $MAVEN_CONFIG; Cmd ["mvn"].
 #
 # Usage:  eval "$(tests/testenv/base-images.sh)"        # build what is missing, start the
 #             registry (registry.sh), push all; prints export BERTH_REGISTRY_MIRROR=...
@@ -397,7 +402,7 @@ set -e
 
 # Run command with node if the first argument contains a "-" or is not a system command. The last
 # part inside the "{}" is a workaround for the following bug in ash/dash:
-# https://bugs.debian.org/cgi-bin/bugreport.cgi?bug=874264
+# (Debian bug 874264)
 if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ] || { [ -f "${1}" ] && ! [ -x "${1}" ]; }; then
   set -- node "$@"
 fi

@@ -9,7 +9,8 @@ use super::common::*;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn node() -> Option<PathBuf> {
+/// The real node's kubeconfig, or None (skipped, unless BERTH_REQUIRE_NODE=1).
+pub(super) fn node() -> Option<PathBuf> {
     match std::env::var_os("BERTH_TEST_NODE_KUBECONFIG") {
         Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
         _ => {
@@ -118,17 +119,7 @@ fn apply_on_the_real_node_runs_the_pods_and_verify_reaches_them() {
 fn the_sample_app_is_drafted_built_and_run_on_the_real_node() {
     let Some(kc) = node() else { return };
     let mirror = mirror();
-    kubectl(
-        &kc,
-        &[
-            "delete",
-            "namespace",
-            "todo",
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=120s",
-        ],
-    );
+    super::cluster::fresh_namespace(&kc, "todo");
     let dir = sample_app();
     // A project before its first draft: no Dockerfiles yet.
     for svc in ["backend", "frontend"] {
@@ -184,17 +175,7 @@ fn the_sample_app_is_drafted_built_and_run_on_the_real_node() {
 fn every_stack_is_drafted_built_and_answers_on_the_real_node() {
     let Some(kc) = node() else { return };
     let mirror = mirror();
-    kubectl(
-        &kc,
-        &[
-            "delete",
-            "namespace",
-            "stacks",
-            "--ignore-not-found",
-            "--wait=true",
-            "--timeout=120s",
-        ],
-    );
+    super::cluster::fresh_namespace(&kc, "stacks");
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("tests/fixtures/stacks"), dir.path());
     let out = deploy(dir.path(), &kc, &mirror, &["--verify", "-o", "json"]);

@@ -8,22 +8,9 @@
 use super::apply::{approve_files, berth_with};
 use super::cluster::{fresh_namespace, kubectl};
 use super::common::*;
-use std::path::{Path, PathBuf};
+use super::node::node;
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn node() -> Option<PathBuf> {
-    match std::env::var_os("BERTH_TEST_NODE_KUBECONFIG") {
-        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => {
-            assert!(
-                std::env::var("BERTH_REQUIRE_NODE").as_deref() != Ok("1"),
-                "BERTH_REQUIRE_NODE=1 but BERTH_TEST_NODE_KUBECONFIG is not set: run `tests/run --only node`"
-            );
-            eprintln!("skipped: no real node (run `tests/run --only node`)");
-            None
-        }
-    }
-}
 
 const IMAGE: &str = "berth.local/node-smoke:v1";
 const HTTPD: &str = r#"["httpd", "-f", "-p", "8080", "-h", "/www"]"#;
