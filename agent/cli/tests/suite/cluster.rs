@@ -411,6 +411,24 @@ fn a_failed_rollout_shows_why_and_rolls_back_to_the_last_good_set() {
         text.contains("not rolled back (--no-rollback): the objects stay as applied"),
         "{text}"
     );
+    // A last good set edited on disk is not what berth rolled out: it is never re-applied.
+    let state = std::fs::read_dir(dir.path().join(".berth/applied/minikube"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("the state of the good apply");
+    let good = std::fs::read_to_string(&state).unwrap();
+    std::fs::write(&state, good.replace("\"10m\"", "\"20m\"")).unwrap();
+    let out = berth_with(dir.path(), &kc, &["apply", "--timeout", "6s"]);
+    let text = stable(&transcript(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("not rolling back: .berth/applied/minikube/")
+            && text.contains("does not match the hash"),
+        "{text}"
+    );
+    std::fs::write(&state, good).unwrap();
     let out = berth_with(dir.path(), &kc, &["apply", "--timeout", "6s"]);
     let text = stable(&transcript(&out));
     assert_eq!(out.status.code(), Some(1), "{text}");

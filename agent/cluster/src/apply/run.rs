@@ -306,6 +306,7 @@ async fn run(
             objects: p.objects.iter().map(|o| o.value.clone()).collect(),
         });
         state::save(root, &st)?;
+        state::vouch(root, &st)?;
         if opts.verify {
             // Endpoints follow the rollout within seconds; a minute is plenty on a slow node.
             let until = deadline.max(Instant::now() + std::time::Duration::from_secs(60));
@@ -313,8 +314,19 @@ async fn run(
             result.verified = super::verify::verify(&p.cluster, &sent, until).await;
         }
     } else if opts.rollback {
-        let (rollback, error) =
-            roll_back(&p.cluster, &mut st, &result.applied, opts, &p.app, sink).await;
+        let (rollback, error) = if st.last_good.is_some() && !state::vouched(root, &st) {
+            // Not the set berth rolled out (edited, or from an older berth): never re-applied.
+            let note = format!(
+                "not rolling back: {} does not match the hash berth noted in .berth/approved.json when it rolled that set out; the objects stay as applied",
+                state::path(root, &st.context, &st.app)
+                    .strip_prefix(root)
+                    .unwrap_or(Path::new(""))
+                    .display()
+            );
+            (rollback_refused(note), None)
+        } else {
+            roll_back(&p.cluster, &mut st, &result.applied, opts, &p.app, sink).await
+        };
         result.rollback = Some(rollback);
         state::save(root, &st)?;
         return Ok(Outcome { result, error });
@@ -340,6 +352,16 @@ fn remember(st: &mut state::State, sent: &[Object], applied: &[Applied]) {
 
 /// Re-applies the last good set (taking its fields back), deletes what this apply created that
 /// the set did not have, and waits for that rollout too.
+fn rollback_refused(note: String) -> Rollback {
+    Rollback {
+        to: None,
+        reapplied: vec![],
+        deleted: vec![],
+        rollouts: vec![],
+        note: Some(note),
+    }
+}
+
 async fn roll_back(
     cluster: &Cluster,
     st: &mut state::State,

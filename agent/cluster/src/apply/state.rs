@@ -119,6 +119,37 @@ pub fn save(root: &Path, state: &State) -> Result<(), ApplyError> {
     })
 }
 
+/// The sha256 of a rolled-out set, as the approval record keeps it.
+fn set_hash(set: &AppliedSet) -> String {
+    berth_core::record::sha256_hex(serde_json::to_string(set).unwrap_or_default().as_bytes())
+}
+
+fn record_key(state: &State) -> String {
+    format!("{}/{}", safe(&state.context), safe(&state.app))
+}
+
+/// Notes the last good set's hash in the approval record (after a rollout that succeeded).
+pub fn vouch(root: &Path, state: &State) -> Result<(), ApplyError> {
+    let Some(set) = &state.last_good else {
+        return Ok(());
+    };
+    let mut record = berth_core::record::load_record(root)?;
+    record.applied.insert(record_key(state), set_hash(set));
+    berth_core::record::save_record(root, &record)?;
+    Ok(())
+}
+
+/// Whether the last good set is the one apply rolled out, by the hash in the approval record.
+pub fn vouched(root: &Path, state: &State) -> bool {
+    let Some(set) = &state.last_good else {
+        return false;
+    };
+    berth_core::record::load_record(root)
+        .ok()
+        .and_then(|r| r.applied.get(&record_key(state)).cloned())
+        .is_some_and(|h| h == set_hash(set))
+}
+
 pub fn now() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }

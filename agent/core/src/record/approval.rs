@@ -14,6 +14,10 @@ pub const RECORD: &str = ".berth/approved.json";
 pub struct ApprovalRecord {
     /// By path, relative to the project root.
     pub files: BTreeMap<String, ApprovedFile>,
+    /// By `.berth/applied/` file: the sha256 of the set apply last rolled out, written by
+    /// apply, so that a rollback re-applies only a set berth itself applied from approved files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub applied: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
