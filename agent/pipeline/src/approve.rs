@@ -79,7 +79,9 @@ pub fn run(
     approver: &mut dyn Approver,
 ) -> (Outcome, Option<Error>) {
     restamp(root, record, report);
-    let invalid = crate::validate::files_with_errors(report);
+    // What validation says of each pending file: whether it may be approved, and its record.
+    let paths: Vec<&str> = pending.iter().map(|d| d.path.as_str()).collect();
+    let stamps = crate::validate::stamps(report, &paths);
     let mut out = Outcome::default();
     let mut chosen: Vec<&FileDiff> = Vec::new();
     let mut quit = false;
@@ -91,7 +93,7 @@ pub fn run(
                 out.declined.push(d.path.clone())
             }
         };
-        let has_errors = invalid.contains(&d.path);
+        let has_errors = stamps.get(&d.path).is_some_and(|v| v.errors > 0);
         match policy {
             ApprovalPolicy::Never => not_chosen(&mut out),
             ApprovalPolicy::ApproveValid if has_errors => out.invalid.push(d.path.clone()),
@@ -113,8 +115,6 @@ pub fn run(
             },
         }
     }
-    let paths: Vec<&str> = chosen.iter().map(|d| d.path.as_str()).collect();
-    let stamps = crate::validate::stamps(report, &paths);
     let (written, failure) = write_approved(root, record, &chosen, &stamps);
     out.approved = written;
     (out, failure.map(Error::from))

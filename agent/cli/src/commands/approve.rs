@@ -63,11 +63,10 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     let mut record = load_record(root)?;
     let diffs = select(diff(root, &staged, &record)?, &args.only)?;
     let pending = approve::pending(&diffs);
-    // What validation says of each file goes into the approval record, which apply checks.
-    let report = berth_pipeline::validate::project(root)?;
     if pending.is_empty() {
         // Files approved before berth recorded their validation get it now.
         if record.files.values().any(|f| f.validation.is_none()) {
+            let report = berth_pipeline::validate::project(root)?;
             approve::restamp(root, &mut record, &report);
             berth_core::record::save_record(root, &record)?;
         }
@@ -81,6 +80,8 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     } else {
         ApprovalPolicy::Ask
     };
+    // What validation says of each file goes into the approval record, which apply checks.
+    let report = berth_pipeline::validate::project(root)?;
     let (outcome, failure) = approve::run(
         root,
         &mut record,
