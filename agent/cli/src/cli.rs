@@ -21,6 +21,17 @@ pub struct Cli {
     /// The project root (default: the nearest folder upwards holding berth.toml or specs/).
     #[arg(long = "project", short = 'C', global = true, value_name = "DIR")]
     pub project: Option<PathBuf>,
+    /// How long to wait while another berth works on the project (it holds .berth/lock), e.g.
+    /// 30s, 5m; 0 gives up at once.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        env = "BERTH_LOCK_TIMEOUT",
+        default_value = "5m",
+        value_parser = parse_lock_timeout
+    )]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +199,13 @@ pub struct ApplyArgs {
     /// verifies).
     #[arg(long)]
     pub verify: bool,
+}
+
+fn parse_lock_timeout(s: &str) -> Result<std::time::Duration, String> {
+    if s.trim() == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    parse_duration(s)
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -25,6 +25,8 @@ pub enum ApproveError {
 /// Writes (or removes) each approved file, then records it with what validation said of it
 /// (`validation`, by path). Returns the paths done and, if a write failed part-way, the error:
 /// what was done before it is recorded all the same, so nothing is half-applied without a report.
+/// The record names every file about to change before the first write (`pending`), so a berth
+/// killed part-way leaves a record that squares with the tree when next read.
 pub fn approve(
     root: &Path,
     record: &mut ApprovalRecord,
@@ -32,52 +34,73 @@ pub fn approve(
     validation: &BTreeMap<String, Validation>,
 ) -> (Vec<String>, Option<ApproveError>) {
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let entries: Vec<(&FileDiff, Option<ApprovedFile>)> = approved
+        .iter()
+        .filter(|d| d.change == Change::Removed || d.proposal.is_some())
+        .map(|d| (*d, entry(d, &now, validation)))
+        .collect();
+    record.pending = entries
+        .iter()
+        .map(|(d, e)| (d.path.clone(), e.clone()))
+        .collect();
+    if let Err(e) = save_record(root, record) {
+        record.pending.clear();
+        return (Vec::new(), Some(e.into()));
+    }
     let mut done = Vec::new();
     let mut failure = None;
-    for d in approved {
-        let result = match (&d.change, &d.proposal) {
-            (Change::Removed, _) => match std::fs::remove_file(root.join(&d.path)) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-                _ => {
-                    record.files.remove(&d.path);
-                    Ok(())
-                }
-            },
-            (_, Some(p)) => {
-                let write = if d.change == Change::Unchanged {
-                    Ok(())
-                } else {
-                    write_atomic(&root.join(&p.path), p.contents.as_bytes())
+    for (d, e) in entries {
+        match write(root, d) {
+            Ok(()) => {
+                match e {
+                    Some(f) => record.files.insert(d.path.clone(), f),
+                    None => record.files.remove(&d.path),
                 };
-                write.map(|_| {
-                    record.files.insert(
-                        p.path.clone(),
-                        ApprovedFile {
-                            sha256: p.sha256.clone(),
-                            approved_at: now.clone(),
-                            artifact: p.artifact.clone(),
-                            generator: p.generator.clone(),
-                            sources: p.sources.clone(),
-                            validation: validation.get(&p.path).cloned(),
-                        },
-                    );
-                })
+                done.push(d.path.clone());
             }
-            (_, None) => Ok(()),
-        };
-        match result {
-            Ok(()) => done.push(d.path.clone()),
-            Err(e) => {
+            Err(source) => {
                 failure = Some(ApproveError::Write {
                     path: d.path.clone(),
-                    source: e,
+                    source,
                 });
                 break;
             }
         }
     }
+    record.pending.clear();
     if let Err(e) = save_record(root, record) {
         failure.get_or_insert(e.into());
     }
     (done, failure)
+}
+
+/// What the record will say of an approved file (`None`: it is removed).
+fn entry(
+    d: &FileDiff,
+    now: &str,
+    validation: &BTreeMap<String, Validation>,
+) -> Option<ApprovedFile> {
+    let p = d
+        .proposal
+        .as_ref()
+        .filter(|_| d.change != Change::Removed)?;
+    Some(ApprovedFile {
+        sha256: p.sha256.clone(),
+        approved_at: now.into(),
+        artifact: p.artifact.clone(),
+        generator: p.generator.clone(),
+        sources: p.sources.clone(),
+        validation: validation.get(&p.path).cloned(),
+    })
+}
+
+fn write(root: &Path, d: &FileDiff) -> std::io::Result<()> {
+    match (&d.change, &d.proposal) {
+        (Change::Removed, _) => match std::fs::remove_file(root.join(&d.path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+        (Change::Unchanged, _) | (_, None) => Ok(()),
+        (_, Some(p)) => write_atomic(&root.join(&p.path), p.contents.as_bytes()),
+    }
 }

@@ -104,19 +104,22 @@ pub fn diff(
         if staged.proposals.iter().any(|p| &p.path == path) {
             continue;
         }
-        if let Some(old) = read(root, path)? {
-            let edited = sha256_hex(old.as_bytes()) != approved.sha256;
-            let conflict = edited.then_some(Conflict::EditedSinceApproval);
-            out.push(file_diff(
-                path.clone(),
-                Change::Removed,
-                conflict,
-                !edited,
-                Some(old),
-                None,
-                None,
-            ));
-        }
+        // Deleted by hand, it is still a removal to approve: until then apply refuses the set,
+        // and `--prune` deletes its objects only once the removal is approved.
+        let old = read(root, path)?;
+        let edited = old
+            .as_ref()
+            .is_some_and(|t| sha256_hex(t.as_bytes()) != approved.sha256);
+        let conflict = edited.then_some(Conflict::EditedSinceApproval);
+        out.push(file_diff(
+            path.clone(),
+            Change::Removed,
+            conflict,
+            old.is_some() && !edited,
+            old,
+            None,
+            None,
+        ));
     }
     Ok(out)
 }

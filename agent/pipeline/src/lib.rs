@@ -14,6 +14,7 @@ pub mod ci;
 pub mod draft;
 pub mod event;
 pub mod inputs;
+pub mod lock;
 pub mod project;
 pub mod status;
 pub mod up;

@@ -39,6 +39,26 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         }
         None => find_root(&cwd),
     };
+    // Every command that writes the tree, .berth/ or the cluster holds the project lock.
+    let writes = match &cli.command {
+        Command::Draft(_) => Some("draft"),
+        Command::Approve(_) => Some("approve"),
+        Command::Apply(_) => Some("apply"),
+        Command::Build(_) => Some("build"),
+        Command::Up(_) => Some("up"),
+        // Without --write or --apply, ci writes nothing, so it may run beside anything.
+        Command::Ci(a) if a.write || a.apply => Some("ci"),
+        _ => None,
+    };
+    let _lock = match writes {
+        Some(command) => Some(berth_pipeline::lock::take(
+            &root,
+            command,
+            cli.lock_timeout,
+            &|m| crate::output::eprintln_safe(m),
+        )?),
+        None => None,
+    };
     match &cli.command {
         Command::Plan(args) => plan::run(&cli, args, &cwd, &root),
         Command::Draft(args) => draft::run(&cli, args, &cwd, &root),

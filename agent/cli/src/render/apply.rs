@@ -32,6 +32,17 @@ pub fn progress(e: &Event) -> String {
             action: a,
             dry_run,
         } => format!("  {object} {}", action(*a, *dry_run)),
+        Event::Pruning { objects, dry_run } => {
+            let list: Vec<String> = objects.iter().map(|o| format!("  {o}")).collect();
+            format!(
+                "{} {} object{} that no approved file holds any more{}:\n{}",
+                if *dry_run { "would delete" } else { "deleting" },
+                objects.len(),
+                if objects.len() == 1 { "" } else { "s" },
+                if *dry_run { " (server dry run)" } else { "" },
+                list.join("\n")
+            )
+        }
         Event::Pruned { object, dry_run } => {
             format!(
                 "  {object} pruned{}",

@@ -98,11 +98,24 @@ pub fn patches(diffs: &[&FileDiff]) -> String {
         out.push('\n');
         match d.change {
             Change::Added => out.push_str(&style("new file\n").bold().to_string()),
-            Change::Removed => out.push_str(
-                &style("deleted file (no artifact proposes it any more)\n")
-                    .bold()
-                    .to_string(),
-            ),
+            Change::Removed => {
+                let what = if d.old.is_some() {
+                    "deleted file (no artifact proposes it any more)"
+                } else {
+                    "deleted file (already gone from disk; approving records the removal)"
+                };
+                out.push_str(&style(format!("{what}\n")).bold().to_string());
+                if [".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|e| d.path.ends_with(e))
+                {
+                    out.push_str(&format!(
+                        "{}\n",
+                        style("once approved, `berth apply --prune` deletes the objects it held")
+                            .dim()
+                    ));
+                }
+            }
             _ => {}
         }
         if let Some(c) = &d.conflict {
@@ -142,6 +155,7 @@ pub fn prompt_header(d: &FileDiff) -> String {
 
 pub fn prompt(d: &FileDiff) -> String {
     let what = match (d.change, &d.conflict) {
+        (Change::Removed, _) if d.old.is_none() => "Record its removal",
         (Change::Removed, _) => "Delete it",
         (_, Some(_)) => "Overwrite your edits",
         (Change::Unchanged, _) => "Record it as approved",

@@ -133,7 +133,11 @@ pub fn line(e: &Event) -> Option<String> {
             }
         }
         // Objects applied are listed in the result; the wait is what takes long.
-        Event::Apply(e @ (apply::Event::Rollout { .. } | apply::Event::RollingBack { .. })) => {
+        Event::Apply(
+            e @ (apply::Event::Rollout { .. }
+            | apply::Event::RollingBack { .. }
+            | apply::Event::Pruning { .. }),
+        ) => {
             format!(
                 "{}{}",
                 label("apply"),

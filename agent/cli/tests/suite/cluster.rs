@@ -161,6 +161,77 @@ fn the_sample_app_is_approved_applied_and_rolled_out() {
 }
 
 #[test]
+fn a_service_removed_from_the_project_leaves_the_cluster_only_once_its_removal_is_approved() {
+    let Some(kc) = cluster() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_namespace(&kc, "todo");
+    let dir = sample_app();
+    let root = dir.path();
+    ok(&berth(root, &["draft"]));
+    ok(&berth(root, &["approve", "--yes"]));
+    ok(&berth_with(root, &kc, &["apply", "--no-wait"]));
+    let deployments = || {
+        let out = kubectl(&kc, &["-n", "todo", "get", "deployments", "-o", "name"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(deployments().contains("deployment.apps/frontend"));
+
+    // The frontend goes from the project: drafted again, its files are proposed for removal.
+    std::fs::remove_dir_all(root.join("services/frontend")).unwrap();
+    ok(&berth(root, &["draft"]));
+    let diff = ok(&berth(
+        root,
+        &["diff", "manifests/k8s/frontend-service.yaml"],
+    ));
+    assert!(
+        diff.contains("deleted file (no artifact proposes it any more)"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("once approved, `berth apply --prune` deletes the objects it held"),
+        "{diff}"
+    );
+
+    // Not approved yet: --prune keeps everything; a manifest deleted by hand is refused.
+    let kept = ok(&berth_with(root, &kc, &["apply", "--prune", "--no-wait"]));
+    assert!(!kept.contains("pruned"), "{kept}");
+    std::fs::remove_file(root.join("manifests/k8s/frontend-service.yaml")).unwrap();
+    let out = berth_with(root, &kc, &["apply", "--prune", "--no-wait"]);
+    let text = transcript(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("manifests/k8s/frontend-service.yaml  approved, but the file is missing"),
+        "{text}"
+    );
+    assert!(deployments().contains("deployment.apps/frontend"));
+
+    // Approved (the hand-deleted file as a removal too), apply says what it deletes, then does.
+    let approved = ok(&berth(root, &["approve", "--yes"]));
+    assert!(
+        approved.contains("manifests/k8s/frontend-service.yaml"),
+        "{approved}"
+    );
+    assert!(!root.join("manifests/k8s/frontend-deployment.yaml").exists());
+    let out = berth_with(root, &kc, &["apply", "--prune", "--no-wait"]);
+    let text = ok(&out);
+    let listed = text.find("deleting 3 objects that no approved file holds any more:");
+    let pruned = text.find("pruned");
+    assert!(
+        listed.is_some() && pruned.is_some_and(|p| listed < Some(p)),
+        "{text}"
+    );
+    for object in [
+        "Deployment todo/frontend",
+        "Service todo/frontend",
+        "ConfigMap todo/frontend-config",
+    ] {
+        assert!(text.contains(&format!("  {object}\n")), "{object}:\n{text}");
+    }
+    assert!(!deployments().contains("frontend"), "{}", deployments());
+    assert!(deployments().contains("deployment.apps/backend"));
+}
+
+#[test]
 fn diff_live_shows_only_what_would_change() {
     let Some(kc) = cluster() else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -2,6 +2,7 @@ mod apply;
 mod cluster;
 mod common;
 mod llm;
+mod lock;
 mod node;
 mod node_failures;
 mod outage;

@@ -165,3 +165,28 @@ fn the_values_schema_rejects_a_typo_and_latest() {
     assert!(ok.status.success());
     assert!(String::from_utf8_lossy(&ok.stdout).contains("replicas: 3"));
 }
+
+#[test]
+fn a_chart_whose_temp_folder_cannot_be_written_is_an_error_not_a_pass() {
+    if tool("helm").is_none() {
+        return;
+    }
+    let project = sample_app();
+    drafted(project.path());
+    // helm renders a copy of the chart in a temp folder: here there is none to be had.
+    let out = assert_cmd::Command::cargo_bin("berth")
+        .unwrap()
+        .current_dir(project.path())
+        .args(["validate", "manifests/chart/todo"])
+        .env("NO_COLOR", "1")
+        .env("TMPDIR", project.path().join("no-such-folder"))
+        .output()
+        .unwrap();
+    let text = transcript(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("manifests/chart/todo/Chart.yaml")
+            && text.contains("cannot render the chart: no temporary folder"),
+        "{text}"
+    );
+}

@@ -51,6 +51,11 @@ pub enum Event {
         action: Action,
         dry_run: bool,
     },
+    /// About to delete these objects: no approved file holds them any more.
+    Pruning {
+        objects: Vec<ObjectRef>,
+        dry_run: bool,
+    },
     Pruned {
         object: ObjectRef,
         dry_run: bool,

@@ -276,6 +276,13 @@ pub async fn prune(
         .cloned()
         .collect();
     gone.sort_by_key(|r| (std::cmp::Reverse(Phase::of(&r.kind)), r.clone()));
+    if !gone.is_empty() {
+        // Said before anything is deleted, so a person sees it even if the run stops part-way.
+        sink(&Event::Pruning {
+            objects: gone.clone(),
+            dry_run,
+        });
+    }
     let mut out = Vec::new();
     for phase in Phase::all().into_iter().rev() {
         let batch: Vec<&ObjectRef> = gone

@@ -18,6 +18,14 @@ pub struct ApprovalRecord {
     /// apply, so that a rollback re-applies only a set berth itself applied from approved files.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub applied: BTreeMap<String, String>,
+    /// The files an approval is writing right now, by path: what each becomes (`None`: removed).
+    /// Written before the first file and cleared after the last, so a berth killed in between
+    /// leaves a record that `settle` squares with the files on disk.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<String, Option<ApprovedFile>>,
+    /// Paths that were pending when the record was read, and were settled then (not saved).
+    #[serde(skip)]
+    pub settled: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,18 +53,44 @@ pub struct Validation {
     pub warnings: usize,
 }
 
+/// Reads the record, settling what an approval that did not finish left pending.
 pub fn load_record(root: &Path) -> Result<ApprovalRecord, RecordError> {
     match std::fs::read_to_string(root.join(RECORD)) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| RecordError::Approval {
-            path: format!("{RECORD}:{}", e.line()),
-            message: e.to_string(),
-        }),
+        Ok(text) => {
+            let mut record: ApprovalRecord =
+                serde_json::from_str(&text).map_err(|e| RecordError::Approval {
+                    path: format!("{RECORD}:{}", e.line()),
+                    message: e.to_string(),
+                })?;
+            record.settled = settle(root, &mut record);
+            Ok(record)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ApprovalRecord::default()),
         Err(e) => Err(RecordError::Approval {
             path: RECORD.into(),
             message: e.to_string(),
         }),
     }
+}
+
+/// Squares pending entries with the tree: a file that was written is recorded as approved, one
+/// that was not keeps its earlier entry (so it shows as changed, never as approved). Returns the
+/// paths settled.
+pub fn settle(root: &Path, record: &mut ApprovalRecord) -> Vec<String> {
+    let pending = std::mem::take(&mut record.pending);
+    for (path, entry) in &pending {
+        let on_disk = std::fs::read(root.join(path)).ok();
+        match (entry, on_disk) {
+            (Some(f), Some(bytes)) if super::sha256_hex(&bytes) == f.sha256 => {
+                record.files.insert(path.clone(), f.clone());
+            }
+            (None, None) => {
+                record.files.remove(path);
+            }
+            _ => {}
+        }
+    }
+    pending.into_keys().collect()
 }
 
 pub fn save_record(root: &Path, record: &ApprovalRecord) -> Result<(), RecordError> {

@@ -3,9 +3,13 @@
 //! and apply reads them back; none of them needs a drafter or a cluster.
 
 mod approval;
+pub mod lock;
+pub mod recover;
 mod staged;
 
-pub use approval::{ApprovalRecord, ApprovedFile, RECORD, Validation, load_record, save_record};
+pub use approval::{
+    ApprovalRecord, ApprovedFile, RECORD, Validation, load_record, save_record, settle,
+};
 pub use staged::{Proposal, STAGED_DIR, Staged, load_staged, stage};
 
 use sha2::{Digest, Sha256};

@@ -646,3 +646,18 @@ fn check_objects(
         .collect();
     consistency::check(&objects, exposed, options.partial, findings);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parallel_map;
+
+    #[test]
+    #[should_panic(expected = "worker broke on item 3")]
+    fn a_panicking_validation_worker_fails_the_run_instead_of_dropping_its_findings() {
+        let items: Vec<usize> = (0..8).collect();
+        let _ = parallel_map(&items, true, |i| {
+            assert!(*i != 3, "worker broke on item {i}");
+            vec![*i]
+        });
+    }
+}

@@ -210,25 +210,52 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         report.reused = Some(Reuse::Cache);
         return Ok(finish(report, r.files));
     }
-    if let Some(files) = d.locked_files(&artifact.id, &key0) {
-        report.outcome = if files.iter().all(|f| f.generator == "offline") {
-            Outcome::Fallback
-        } else {
-            Outcome::Drafted
-        };
-        report.reused = Some(Reuse::Lock);
-        return Ok(finish(report, files));
-    }
-
     let expect = Expect {
         artifact: &artifact.id,
         paths: &expected.paths,
         folder: expected.folder.as_deref(),
         required: &expected.required,
     };
+    let mut baseline: Option<BTreeSet<String>> = None;
+    if let Some(files) = d.locked_files(&artifact.id, &key0) {
+        // berth.lock and the files it names come from the repository: checked like an answer.
+        let candidate: Vec<answer::AnswerFile> = files
+            .iter()
+            .map(|f| answer::AnswerFile {
+                path: f.path.clone(),
+                contents: f.contents.clone(),
+            })
+            .collect();
+        match vet(d, &candidate, &expect, &offline, &mut baseline) {
+            Ok(()) => {
+                report.outcome = if files.iter().all(|f| f.generator == "offline") {
+                    Outcome::Fallback
+                } else {
+                    Outcome::Drafted
+                };
+                report.reused = Some(Reuse::Lock);
+                return Ok(finish(report, files));
+            }
+            Err(findings) => {
+                let why = format!(
+                    "the files berth.lock vouches for do not pass validation ({})",
+                    rules_of(&findings)
+                );
+                if d.frozen {
+                    return Err(LlmError::FrozenMiss {
+                        artifact: artifact.id.clone(),
+                        key: key0.clone(),
+                        why,
+                    }
+                    .into());
+                }
+                report.events.push(format!("{why}: not reused"));
+            }
+        }
+    }
+
     let mut messages = first.messages;
     let mut templates = first.templates;
-    let mut baseline: Option<BTreeSet<String>> = None;
     let mut fixed: Vec<Finding> = Vec::new();
     loop {
         let key = if report.repairs == 0 {
@@ -411,12 +438,25 @@ fn judge(
                 "answer with one JSON object: {\"files\": [{\"path\": ..., \"contents\": ...}], \"rationale\": ...}",
             )]
         })?;
-    let rejected = guard::check(&answer.files, expect, &d.settings.allowed_registries);
+    vet(d, &answer.files, expect, offline, baseline)?;
+    Ok((answer.files, how, answer.rationale))
+}
+
+/// The guard, then validation with `files` in place of the offline draft: only errors the
+/// offline draft does not have count against them.
+fn vet(
+    d: &LlmDrafter,
+    files: &[answer::AnswerFile],
+    expect: &Expect,
+    offline: &[ProposedFile],
+    baseline: &mut Option<BTreeSet<String>>,
+) -> Result<(), Vec<Finding>> {
+    let rejected = guard::check(files, expect, &d.settings.allowed_registries);
     if !rejected.is_empty() {
         return Err(rejected);
     }
     let own: BTreeSet<&str> = offline.iter().map(|f| f.path.as_str()).collect();
-    let (inputs, base) = d.validation_inputs(&own, &answer.files);
+    let (inputs, base) = d.validation_inputs(&own, files);
     let base_sigs = baseline.get_or_insert_with(|| {
         (d.validator)(&base)
             .iter()
@@ -428,11 +468,7 @@ fn judge(
         .into_iter()
         .filter(|f| f.severity == Severity::Error && !base_sigs.contains(&signature(f)))
         .collect();
-    if new.is_empty() {
-        Ok((answer.files, how, answer.rationale))
-    } else {
-        Err(new)
-    }
+    if new.is_empty() { Ok(()) } else { Err(new) }
 }
 
 impl LlmDrafter {

@@ -118,3 +118,37 @@ fn secrets_never_reach_the_server() {
             .all(|r| r.authorization.as_deref() == Some("Bearer sk-planted-api-key-0123456789"))
     );
 }
+
+#[test]
+fn files_berth_lock_vouches_for_are_validated_like_any_answer() {
+    let server = Server::start(good);
+    let dir = sample_app(&server.url, "");
+    assert!(draft(dir.path(), &[]).status.success());
+    let approve = run(dir.path(), &["approve", "--yes", "--force"], &[]);
+    assert!(approve.status.success(), "{}", stderr(&approve));
+    std::fs::remove_dir_all(dir.path().join(".berth")).unwrap();
+    // A pull request changes a drafted file and its hash in berth.lock together.
+    let dockerfile = dir.path().join("services/backend/Dockerfile");
+    let before = std::fs::read_to_string(&dockerfile).unwrap();
+    let first_from = before.lines().find(|l| l.starts_with("FROM ")).unwrap();
+    let after = before.replacen(first_from, "FROM evil.example.com/miner:1.0 AS build", 1);
+    std::fs::write(&dockerfile, &after).unwrap();
+    let lock = dir.path().join("berth.lock");
+    let text = std::fs::read_to_string(&lock).unwrap();
+    let sha = |t: &str| berth_core::record::sha256_hex(t.as_bytes());
+    assert!(text.contains(&sha(&before)));
+    std::fs::write(&lock, text.replace(&sha(&before), &sha(&after))).unwrap();
+
+    let frozen = draft(dir.path(), &["--frozen"]);
+    assert_eq!(frozen.status.code(), Some(1), "{}", stdout(&frozen));
+    let err = stderr(&frozen);
+    assert!(
+        err.contains("backend/dockerfile: no recorded answer for these inputs (the files berth.lock vouches for do not pass validation ("),
+        "{err}"
+    );
+    let asked = server.count();
+    let again = draft(dir.path(), &[]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(server.count(), asked + 1, "the model is asked again");
+    assert!(!staged(dir.path(), "services/backend/Dockerfile").contains("evil.example.com"));
+}
