@@ -57,11 +57,7 @@ pub struct Validation {
 pub fn load_record(root: &Path) -> Result<ApprovalRecord, RecordError> {
     match std::fs::read_to_string(root.join(RECORD)) {
         Ok(text) => {
-            let mut record: ApprovalRecord =
-                serde_json::from_str(&text).map_err(|e| RecordError::Approval {
-                    path: format!("{RECORD}:{}", e.line()),
-                    message: e.to_string(),
-                })?;
+            let mut record = parse_record(&text)?;
             record.settled = settle(root, &mut record);
             Ok(record)
         }
@@ -71,6 +67,14 @@ pub fn load_record(root: &Path) -> Result<ApprovalRecord, RecordError> {
             message: e.to_string(),
         }),
     }
+}
+
+/// The record from its text, as is (pending entries not settled).
+pub fn parse_record(text: &str) -> Result<ApprovalRecord, RecordError> {
+    serde_json::from_str(text).map_err(|e| RecordError::Approval {
+        path: format!("{RECORD}:{}", e.line()),
+        message: e.to_string(),
+    })
 }
 
 /// Squares pending entries with the tree: a file that was written is recorded as approved, one

@@ -8,7 +8,8 @@ pub mod recover;
 mod staged;
 
 pub use approval::{
-    ApprovalRecord, ApprovedFile, RECORD, Validation, load_record, save_record, settle,
+    ApprovalRecord, ApprovedFile, RECORD, Validation, load_record, parse_record, save_record,
+    settle,
 };
 pub use staged::{Proposal, STAGED_DIR, Staged, load_staged, stage};
 

@@ -92,13 +92,27 @@ pub fn load(path: &Path, root: &Path) -> Result<Spec, SpecError> {
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "app".to_string());
 
+    let mut texts = Vec::new();
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|e| SpecError::Read {
+            path: display_path(file, root),
+            source: e,
+        })?;
+        texts.push((display_path(file, root), bytes));
+    }
+    parse(&name, &shown, &texts)
+}
+
+/// A spec from its files' bytes, each with the path it is shown as (its file name says what it
+/// is: spec.md, plan.md, tasks.md, or any other markdown).
+pub fn parse(name: &str, path: &str, files: &[(String, Vec<u8>)]) -> Result<Spec, SpecError> {
     let mut spec = Spec {
-        name,
-        path: shown,
+        name: name.to_string(),
+        path: path.to_string(),
         ..Spec::default()
     };
-    for file in files {
-        read_file(&mut spec, &file, root)?;
+    for (shown, bytes) in files {
+        read_file(&mut spec, shown, bytes)?;
     }
     check_unique_tasks(&spec)?;
     Ok(spec)
@@ -132,14 +146,10 @@ pub fn discover(specs_dir: &Path, root: &Path) -> Result<Vec<PathBuf>, SpecError
     Ok(dirs)
 }
 
-fn read_file(spec: &mut Spec, file: &Path, root: &Path) -> Result<(), SpecError> {
-    let shown = display_path(file, root);
-    let bytes = std::fs::read(file).map_err(|e| SpecError::Read {
-        path: shown.clone(),
-        source: e,
-    })?;
-    let text = text_of(&bytes, &shown)?;
-    let kind = match file.file_name().and_then(|n| n.to_str()) {
+fn read_file(spec: &mut Spec, shown: &str, bytes: &[u8]) -> Result<(), SpecError> {
+    let shown = shown.to_string();
+    let text = text_of(bytes, &shown)?;
+    let kind = match shown.rsplit('/').next() {
         Some("spec.md") => SpecFileKind::Spec,
         Some("plan.md") => SpecFileKind::Plan,
         Some(TASKS_FILE) => SpecFileKind::Tasks,

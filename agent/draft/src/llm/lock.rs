@@ -75,6 +75,11 @@ pub fn load(root: &Path) -> Result<Lock, LlmError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
         Err(e) => return Err(LlmError::store(LOCK_FILE, format!("cannot read: {e}"))),
     };
+    parse(&text)
+}
+
+/// The lock from the text of a berth.lock.
+pub fn parse(text: &str) -> Result<Lock, LlmError> {
     let lock: Lock = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()

@@ -21,7 +21,7 @@ pub use answer::{Answer, AnswerFile};
 pub use cache::CACHE_DIR;
 pub use error::LlmError;
 pub use lock::{LOCK_FILE, Lock, LockedArtifact, LockedFile};
-pub use lock::{load as load_lock, save as save_lock};
+pub use lock::{load as load_lock, parse as parse_lock, save as save_lock};
 pub use scrub::scrub;
 pub use settings::{Overrides, Settings};
 pub use summary::{ArtifactReport, Outcome, Reuse, RunSummary};
