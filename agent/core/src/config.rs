@@ -24,6 +24,29 @@ pub struct Config {
     /// Settings of `berth build`.
     #[serde(default)]
     pub build: BuildConfig,
+    /// The project's services by name, each with its folder; when present, the whole list
+    /// (berth looks nowhere else).
+    #[serde(default)]
+    pub services: std::collections::BTreeMap<String, ServiceEntry>,
+}
+
+/// One `[services]` entry: `api = "backend"` or `[services.api] path = "backend"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ServiceEntry {
+    Path(String),
+    Table {
+        /// The service's folder, relative to the project root.
+        path: String,
+    },
+}
+
+impl ServiceEntry {
+    pub fn path(&self) -> &str {
+        match self {
+            ServiceEntry::Path(p) | ServiceEntry::Table { path: p } => p,
+        }
+    }
 }
 
 /// The `[build]` table.

@@ -31,7 +31,10 @@ fn one(plan: &Plan) -> String {
         plan.services.len()
     );
     if plan.services.is_empty() {
-        let _ = writeln!(out, "  none found under services/");
+        let _ = writeln!(
+            out,
+            "  none found (the warning below says where berth looked)"
+        );
     }
     let rows: Vec<Vec<String>> = plan.services.iter().map(service_row).collect();
     out.push_str(&table(&rows, "  "));

@@ -279,3 +279,61 @@ fn the_sample_app_is_detected() {
             .any(|a| a["id"] == "frontend/configmap")
     );
 }
+
+/// Services where real repos keep them: `frontend/` and `backend/` at the root, named by the
+/// compose file that builds them; `apps/*` of a workspace, without the packages that do not run.
+#[test]
+fn services_are_found_where_real_repos_keep_them() {
+    for layout in ["compose", "workspaces"] {
+        let dir = fixture(&format!("layouts/{layout}"));
+        let out = berth(dir.path(), &["plan", "--no-write"]);
+        assert!(out.status.success(), "{}", transcript(&out));
+        insta::assert_snapshot!(format!("layout_{layout}"), transcript(&out));
+        // What berth drafts there passes its own validation.
+        let out = berth(dir.path(), &["draft"]);
+        assert!(out.status.success(), "{}", transcript(&out));
+        let out = berth(dir.path(), &["validate"]);
+        assert_eq!(out.status.code(), Some(0), "{layout}: {}", transcript(&out));
+    }
+}
+
+#[test]
+fn berth_toml_services_win_and_a_project_without_any_says_where_berth_looked() {
+    let dir = fixture("layouts/compose");
+    std::fs::write(
+        dir.path().join("berth.toml"),
+        "[services]\napi = \"backend\"\n",
+    )
+    .unwrap();
+    let out = berth(dir.path(), &["--output", "json", "plan", "--no-write"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = plan["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["api"]);
+
+    std::fs::write(
+        dir.path().join("berth.toml"),
+        "[services]\napi = \"../elsewhere\"\n",
+    )
+    .unwrap();
+    let out = berth(dir.path(), &["plan", "--no-write"]);
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    assert!(
+        transcript(&out).contains(
+            "berth.toml: [services] api: path \"../elsewhere\" must be a folder inside the project"
+        ),
+        "{}",
+        transcript(&out)
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    copy_dir(&dir.path().join("specs"), &empty.path().join("specs"));
+    let out = berth(empty.path(), &["plan", "--no-write"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    insta::assert_snapshot!("layout_none", transcript(&out));
+}

@@ -1,16 +1,16 @@
-//! Plan stage: a `Spec` and the services found under `services/` in, a `Plan` out (services with
-//! their stack and port, artifacts to produce, gates mapped to rules, tasks with stable ids and
-//! dependencies), plus the tasks.md berth keeps beside the spec.
+//! Plan stage: a `Spec` and the services found where the project keeps them in, a `Plan` out
+//! (services with their stack and port, artifacts to produce, gates mapped to rules, tasks with
+//! stable ids and dependencies), plus the tasks.md berth keeps beside the spec.
 
 mod artifacts;
 pub mod detect;
+pub mod discover;
 mod model;
 mod tasks;
 
 pub use model::*;
 pub use tasks::{TasksFile, render_tasks, tasks_path, tick, write_tasks};
 
-use crate::source::display_path;
 use crate::spec::{GateSource, Spec};
 use std::path::Path;
 
@@ -27,6 +27,12 @@ pub enum PlanError {
     /// A service's build file (package.json, Cargo.toml, ...) is malformed.
     #[error("{path}: {message}")]
     Manifest { path: String, message: String },
+    /// berth.toml cannot be read.
+    #[error(transparent)]
+    Settings(#[from] crate::config::ConfigError),
+    /// A berth.toml entry is wrong (a `[services]` path that is not a folder inside).
+    #[error("{path}: {message}")]
+    Config { path: String, message: String },
     /// tasks.md could not be written; nothing else was changed.
     #[error("{path}: cannot write tasks: {source}")]
     Write {
@@ -36,11 +42,11 @@ pub enum PlanError {
     },
 }
 
-/// Makes the plan for `spec`, detecting the services under `<root>/services/`.
+/// Makes the plan for `spec`, detecting the project's services (`detect_services`).
 pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let mut warnings = Vec::new();
     let services = detect_services(root, &mut warnings)?;
-    let app = slug(&spec.name);
+    let app = slug(without_feature_number(&spec.name));
     let gates = gates(spec);
     let artifacts = artifacts::plan(&app, &services, spec, &gates);
     let tasks = tasks::plan(spec, &artifacts, root);
@@ -73,47 +79,50 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     })
 }
 
-/// Every folder under `<root>/services/`, sorted by name.
+/// The project's services, found where it keeps them (see `discover`), sorted by name.
 pub fn detect_services(
     root: &Path,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Service>, PlanError> {
-    let dir = root.join("services");
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            warnings.push(Warning {
-                message: "no services/ folder: there is nothing to containerize".into(),
-                location: None,
-            });
-            return Ok(vec![]);
+    let config = crate::config::load(root)?;
+    let found = discover::discover(root, &config.services)?;
+    let mut services = Vec::new();
+    for f in &found {
+        let mut mine = Vec::new();
+        let mut service = detect::detect(&f.dir, root, &mut mine)?;
+        // A workspace package that does not run (a shared UI kit, a config package) is not a
+        // service; a folder named for a service, or named in berth.toml, always is.
+        let runs = service.stack != Stack::Unknown
+            && (service.port.is_some() || service.start_command.is_some() || service.web_frontend);
+        if f.source == discover::Source::Workspace && !runs {
+            continue;
         }
-        Err(e) => {
-            return Err(PlanError::ServiceRead {
-                path: display_path(&dir, root),
-                source: e,
+        service.name = f.name.clone();
+        warnings.extend(mine);
+        services.push(service);
+    }
+    if services.is_empty() {
+        warnings.push(Warning {
+            message: format!(
+                "no services found: berth looked in {}; name them in berth.toml's [services] table (`api = \"path/to/api\"`)",
+                discover::LOOKED_IN
+            ),
+            location: None,
+        });
+    }
+    let mut names = std::collections::BTreeMap::new();
+    for s in &services {
+        if let Some(other) = names.insert(s.name.clone(), s.path.clone()) {
+            return Err(PlanError::Config {
+                path: crate::config::CONFIG_FILE.into(),
+                message: format!(
+                    "two services would both be named {}: {other} and {}; name them in a [services] table",
+                    s.name, s.path
+                ),
             });
-        }
-    };
-    let mut dirs = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| PlanError::ServiceRead {
-            path: display_path(&dir, root),
-            source: e,
-        })?;
-        let path = entry.path();
-        let meta = std::fs::metadata(&path).map_err(|e| PlanError::ServiceRead {
-            path: display_path(&path, root),
-            source: e,
-        })?;
-        if meta.is_dir() && !entry.file_name().to_string_lossy().starts_with('.') {
-            dirs.push(path);
         }
     }
-    dirs.sort();
-    dirs.iter()
-        .map(|d| detect::detect(d, root, warnings))
-        .collect()
+    Ok(services)
 }
 
 fn gates(spec: &Spec) -> Vec<Gate> {
@@ -154,6 +163,15 @@ impl Service {
 }
 
 /// A name Kubernetes accepts (RFC 1123 label): lowercase letters, digits and dashes.
+/// Spec-Kit numbers feature folders (`001-chat`): the app is `chat`, not `001-chat`.
+fn without_feature_number(name: &str) -> &str {
+    let rest = name.trim_start_matches(|c: char| c.is_ascii_digit());
+    match rest.strip_prefix(['-', '_']) {
+        Some(r) if rest.len() < name.len() && !r.is_empty() => r,
+        _ => name,
+    }
+}
+
 pub fn slug(name: &str) -> String {
     let mut s: String = name
         .to_lowercase()
@@ -182,5 +200,8 @@ mod tests {
     fn slugs_are_dns_labels() {
         assert_eq!(super::slug("001-Shop_App"), "001-shop-app");
         assert_eq!(super::slug("--"), "app");
+        assert_eq!(super::without_feature_number("001-chat"), "chat");
+        assert_eq!(super::without_feature_number("2048"), "2048");
+        assert_eq!(super::without_feature_number("7-"), "7-");
     }
 }

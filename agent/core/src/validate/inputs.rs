@@ -92,7 +92,8 @@ pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateErro
 }
 
 /// A project's staged proposals (under their target paths), then its generated files on disk:
-/// everything under manifests/ and each service's Dockerfile, unless a proposal replaces it.
+/// everything under manifests/ and each detected service's Dockerfile, unless a proposal
+/// replaces it.
 pub fn project(root: &Path) -> Result<Vec<Input>, ValidateError> {
     let mut out: Vec<Input> = match crate::record::load_staged(root) {
         Ok(staged) => staged
@@ -115,14 +116,13 @@ pub fn project(root: &Path) -> Result<Vec<Input>, ValidateError> {
     if root.join("manifests").is_dir() {
         on_disk.extend(collect(&["manifests".into()], root)?);
     }
-    if let Ok(entries) = std::fs::read_dir(root.join("services")) {
-        let mut dirs: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        dirs.sort();
-        for d in dirs {
-            let f = d.join("Dockerfile");
-            if f.is_file() {
-                on_disk.push(read(&f, display_path(&f, root))?);
-            }
+    // Each service's Dockerfile, wherever the project keeps its services.
+    let mut warnings = Vec::new();
+    let services = crate::plan::detect_services(root, &mut warnings).unwrap_or_default();
+    for s in services {
+        let f = root.join(&s.path).join("Dockerfile");
+        if f.is_file() {
+            on_disk.push(read(&f, display_path(&f, root))?);
         }
     }
     for input in on_disk {

@@ -1,0 +1,267 @@
+//! Where a project keeps its services: the project root and berth.toml's `[services]` in; the
+//! folders to detect, each with the name its objects get and how it was found, out. Real repos
+//! keep them under `services/`, in `frontend/` and `backend/` at the root, in workspaces
+//! (`apps/*`, `packages/*`), or wherever their compose file builds from.
+
+use super::PlanError;
+use crate::config::ServiceEntry;
+use crate::source::display_path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Folders at the root that are services by their name alone.
+const ROOT_NAMES: &[&str] = &["frontend", "backend", "api", "web", "server", "client"];
+/// Compose files, in the order Docker Compose prefers them.
+const COMPOSE_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// How a service's folder was found: berth.toml names it, or where it sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Config,
+    Compose,
+    ServicesDir,
+    RootFolder,
+    /// `apps/*`, `packages/*`: kept only when it turns out to be something that runs.
+    Workspace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// A DNS label (RFC 1123): the name of the service's Deployment and Service.
+    pub name: String,
+    pub dir: PathBuf,
+    pub source: Source,
+}
+
+/// Where berth looks when berth.toml names no services, for the message when it finds none.
+pub const LOOKED_IN: &str = "services/*, frontend/, backend/, api/, web/, server/, client/, apps/*, packages/* and the folders compose.yaml (or docker-compose.yml) builds";
+
+/// The service folders of the project at `root`. berth.toml's `[services]`, when present, is
+/// the whole list; otherwise every place real repos use, each folder once (the first way it
+/// was found names it: a compose service's name is what the other services call it by).
+pub fn discover(
+    root: &Path,
+    configured: &BTreeMap<String, ServiceEntry>,
+) -> Result<Vec<Found>, PlanError> {
+    if !configured.is_empty() {
+        return configured
+            .iter()
+            .map(|(name, entry)| from_config(root, name, entry))
+            .collect();
+    }
+    let mut found: Vec<Found> = Vec::new();
+    let mut add = |dir: PathBuf, name: &str, source: Source| {
+        let same = |f: &Found| f.dir == dir;
+        if dir.is_dir() && !found.iter().any(same) {
+            found.push(Found {
+                name: super::slug(name),
+                dir,
+                source,
+            });
+        }
+    };
+    for (name, dir) in compose_builds(root)? {
+        add(dir, &name, Source::Compose);
+    }
+    for dir in subfolders(root, "services")? {
+        let name = folder_name(&dir);
+        add(dir, &name, Source::ServicesDir);
+    }
+    for name in ROOT_NAMES {
+        add(root.join(name), name, Source::RootFolder);
+    }
+    for parent in ["apps", "packages"] {
+        for dir in subfolders(root, parent)? {
+            let name = folder_name(&dir);
+            add(dir, &name, Source::Workspace);
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name).then(a.dir.cmp(&b.dir)));
+    Ok(found)
+}
+
+fn from_config(root: &Path, name: &str, entry: &ServiceEntry) -> Result<Found, PlanError> {
+    let path = entry.path();
+    let bad = |message: String| PlanError::Config {
+        path: format!("{}: [services] {name}", crate::config::CONFIG_FILE),
+        message,
+    };
+    if !crate::record::check_path(path.trim_end_matches('/')) {
+        return Err(bad(format!(
+            "path {path:?} must be a folder inside the project (relative, no `..`)"
+        )));
+    }
+    let dir = root.join(path.trim_end_matches('/'));
+    if !dir.is_dir() {
+        return Err(bad(format!("{path}: no such folder")));
+    }
+    let slug = super::slug(name);
+    if slug != name {
+        return Err(bad(format!(
+            "{name:?} is not a valid Kubernetes name (lowercase letters, digits and '-'): try {slug:?}"
+        )));
+    }
+    Ok(Found {
+        name: slug,
+        dir,
+        source: Source::Config,
+    })
+}
+
+fn folder_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The folders directly under `root/parent`, sorted; none when it does not exist.
+fn subfolders(root: &Path, parent: &str) -> Result<Vec<PathBuf>, PlanError> {
+    let dir = root.join(parent);
+    let read_err = |path: &Path| {
+        let path = display_path(path, root);
+        move |source| PlanError::ServiceRead { path, source }
+    };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(read_err(&dir)(e)),
+    };
+    let mut dirs = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(read_err(&dir))?;
+        let path = entry.path();
+        let meta = std::fs::metadata(&path).map_err(read_err(&path))?;
+        if meta.is_dir() && !entry.file_name().to_string_lossy().starts_with('.') {
+            dirs.push(path);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// Each compose service with a `build:` inside the project: its name and build folder.
+fn compose_builds(root: &Path) -> Result<Vec<(String, PathBuf)>, PlanError> {
+    let Some(file) = COMPOSE_FILES
+        .iter()
+        .map(|f| root.join(f))
+        .find(|p| p.is_file())
+    else {
+        return Ok(vec![]);
+    };
+    let shown = display_path(&file, root);
+    let text = std::fs::read_to_string(&file).map_err(|source| PlanError::ServiceRead {
+        path: shown.clone(),
+        source,
+    })?;
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&text).map_err(|e| PlanError::Manifest {
+            path: shown.clone(),
+            message: format!("not a compose file berth can read: {e}"),
+        })?;
+    let mut out = Vec::new();
+    let Some(services) = doc.get("services").and_then(|s| s.as_object()) else {
+        return Ok(out);
+    };
+    for (name, service) in services {
+        let context = match service.get("build") {
+            Some(serde_json::Value::String(c)) => c.as_str(),
+            Some(b) => b.get("context").and_then(|c| c.as_str()).unwrap_or("."),
+            None => continue,
+        };
+        // A build from a URL, or from outside the project, is not a folder berth drafts in.
+        let rel = context.trim_start_matches("./").trim_end_matches('/');
+        if rel.is_empty() || rel == "." || !crate::record::check_path(rel) {
+            continue;
+        }
+        out.push((name.clone(), root.join(rel)));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(dirs: &[&str], files: &[(&str, &str)]) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        for d in dirs {
+            std::fs::create_dir_all(t.path().join(d)).unwrap();
+        }
+        for (f, text) in files {
+            std::fs::write(t.path().join(f), text).unwrap();
+        }
+        t
+    }
+
+    fn names(root: &Path) -> Vec<(String, String)> {
+        discover(root, &BTreeMap::new())
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.name, display_path(&f.dir, root)))
+            .collect()
+    }
+
+    #[test]
+    fn finds_root_folders_workspaces_and_services_each_once() {
+        let t = project(
+            &[
+                "frontend",
+                "backend",
+                "apps/Admin_UI",
+                "services/worker",
+                "docs",
+                "packages/ui",
+            ],
+            &[],
+        );
+        assert_eq!(
+            names(t.path()),
+            [
+                ("admin-ui", "apps/Admin_UI"),
+                ("backend", "backend"),
+                ("frontend", "frontend"),
+                ("ui", "packages/ui"),
+                ("worker", "services/worker"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+    }
+
+    #[test]
+    fn a_compose_service_names_the_folder_it_builds() {
+        let t = project(
+            &["backend", "frontend", "phase-5/services/audit"],
+            &[(
+                "docker-compose.yml",
+                "services:\n  chat-api:\n    build: ./backend\n  web:\n    build:\n      context: frontend\n      dockerfile: Dockerfile.dev\n  audit:\n    build: phase-5/services/audit\n  db:\n    image: postgres:16\n  outside:\n    build: ../elsewhere\n",
+            )],
+        );
+        assert_eq!(
+            names(t.path()),
+            [
+                ("audit", "phase-5/services/audit"),
+                ("chat-api", "backend"),
+                ("web", "frontend"),
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+    }
+
+    #[test]
+    fn berth_toml_services_are_the_whole_list_and_must_be_folders_inside() {
+        let t = project(&["backend", "src/api"], &[]);
+        let mut configured = BTreeMap::new();
+        configured.insert("api".to_string(), ServiceEntry::Path("src/api".into()));
+        let found = discover(t.path(), &configured).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name, "api");
+        configured.insert("up".to_string(), ServiceEntry::Path("../x".into()));
+        let err = discover(t.path(), &configured).unwrap_err().to_string();
+        assert!(err.contains("berth.toml: [services] up"), "{err}");
+    }
+}
