@@ -82,13 +82,17 @@ pub fn plan(app: &str, services: &[Service], spec: &Spec, gates: &[Gate]) -> Vec
     )];
     for s in services {
         let dir = &s.path;
-        out.push(artifact(
-            &s.name,
-            ArtifactKind::Dockerfile,
-            Some(s),
-            format!("{dir}/Dockerfile"),
-        ));
-        if s.stack != Stack::Unknown {
+        // The authors' own Dockerfile is built as it is: berth drafts what runs it.
+        let own = s.own_dockerfile.is_some();
+        if !own {
+            out.push(artifact(
+                &s.name,
+                ArtifactKind::Dockerfile,
+                Some(s),
+                format!("{dir}/Dockerfile"),
+            ));
+        }
+        if s.stack != Stack::Unknown && !own {
             out.push(artifact(
                 &s.name,
                 ArtifactKind::Dockerignore,
@@ -96,7 +100,7 @@ pub fn plan(app: &str, services: &[Service], spec: &Spec, gates: &[Gate]) -> Vec
                 format!("{dir}/.dockerignore"),
             ));
         }
-        if s.is_static_site() {
+        if s.is_static_site() && !own {
             out.push(artifact(
                 &s.name,
                 ArtifactKind::WebServerConfig,

@@ -72,7 +72,8 @@ pub struct Port {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
-    /// The folder name under `services/`: also the name of its Deployment and Service.
+    /// A DNS label: the name of its Deployment and Service (the folder's, or the one berth.toml
+    /// or the compose file gives it).
     pub name: String,
     /// Its folder, relative to the project root.
     pub path: String,
@@ -101,6 +102,9 @@ pub struct Service {
     pub env: Vec<String>,
     /// Files that told berth what this is.
     pub evidence: Vec<Evidence>,
+    /// The project's own Dockerfile (one berth did not generate): built as it is, not drafted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_dockerfile: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
