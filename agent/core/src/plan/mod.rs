@@ -50,11 +50,31 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let gates = gates(spec);
     let artifacts = artifacts::plan(&app, &services, spec, &gates);
     let tasks = tasks::plan(spec, &artifacts, root);
+    for file in &spec.skipped {
+        warnings.push(Warning {
+            message: "no Spec-Kit sections berth reads here (headings such as \"User Story 1 - ...\", \"Technical Context\", \"Phase 1: ...\", ids like T001 or FR-001): the file was skipped".into(),
+            location: Some(file.clone()),
+        });
+    }
     for r in spec.requirements.iter().filter(|r| r.needs_clarification) {
         warnings.push(Warning {
             message: format!("{} still needs clarification", r.id),
             location: Some(r.location.to_string()),
         });
+    }
+    // Markers outside requirements (a Technical Context value, a story, prose) count too.
+    for (at, question) in &spec.open_questions {
+        let at = at.to_string();
+        if !warnings
+            .iter()
+            .any(|w| w.location.as_deref() == Some(at.as_str()))
+        {
+            let short: String = question.chars().take(160).collect();
+            warnings.push(Warning {
+                message: format!("still needs clarification: {short}"),
+                location: Some(at),
+            });
+        }
     }
     Ok(Plan {
         schema_version: PLAN_SCHEMA_VERSION,
@@ -75,6 +95,7 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
                 location: r.location.clone(),
             })
             .collect(),
+        stories: spec.stories.clone(),
         warnings,
     })
 }

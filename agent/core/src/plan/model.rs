@@ -23,6 +23,10 @@ pub struct Plan {
     pub tasks: Vec<Task>,
     /// Requirements from the spec, for provenance.
     pub requirements: Vec<RequirementRef>,
+    /// The spec's user stories (`US1` for "User Story 1"), with their priority and acceptance
+    /// scenarios.
+    #[serde(default)]
+    pub stories: Vec<crate::spec::Story>,
     /// Things a person should know: unknown stacks, ports not found, open clarifications.
     pub warnings: Vec<Warning>,
 }

@@ -9,7 +9,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static PHASE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^phase\s+([0-9]+[a-z]?|[a-z])\b\s*[:.\-–—]?\s*(.*)$"));
+    LazyLock::new(|| re(r"(?i)^phase\s+([0-9]+(?:\.[0-9]+)*[a-z]?|[a-z])\b\s*[:.\-–—]?\s*(.*)$"));
 static STORY: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)user\s+story\s+([0-9]+)\s*[:.\-–—]?\s*([^(]*)(?:\(\s*priority\s*:\s*(P[0-9]+)\s*\))?")
 });
@@ -19,7 +19,8 @@ static TASK_HEADING: LazyLock<Regex> =
 /// A tasks.md line: `T001 [P] [US1] Description`.
 static TASK_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^(T[0-9]{3,})\b\s*(.*)$"));
 static MARKER: LazyLock<Regex> = LazyLock::new(|| re(r"^\[([A-Za-z0-9]+)\]\s*"));
-static REQUIREMENT: LazyLock<Regex> = LazyLock::new(|| re(r"^((?:FR|NFR|SC)-[0-9]+)\s*:?\s*(.*)$"));
+static REQUIREMENT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^((?:[A-Z]{0,3}R|SC)-[0-9]+[a-z]?)\s*:?\s*(.*)$"));
 static DEPENDS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)depends\s+on\s+([^)]*)"));
 static TASK_REF: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b([A-Z][A-Z0-9]*[0-9]+(?:\.[0-9]+)+|T[0-9]{3,})\b"));

@@ -111,8 +111,19 @@ pub fn parse(name: &str, path: &str, files: &[(String, Vec<u8>)]) -> Result<Spec
         path: path.to_string(),
         ..Spec::default()
     };
+    let mut first_unread = None;
     for (shown, bytes) in files {
-        read_file(&mut spec, shown, bytes)?;
+        match read_file(&mut spec, shown, bytes) {
+            // One file berth cannot read does not hide what the others say.
+            Err(e @ SpecError::NoSections { .. }) if files.len() > 1 => {
+                spec.skipped.push(shown.clone());
+                first_unread.get_or_insert(e);
+            }
+            other => other?,
+        }
+    }
+    if let Some(e) = first_unread.filter(|_| spec.item_count() == 0) {
+        return Err(e);
     }
     check_unique_tasks(&spec)?;
     Ok(spec)
@@ -155,6 +166,13 @@ fn read_file(spec: &mut Spec, shown: &str, bytes: &[u8]) -> Result<(), SpecError
         Some(TASKS_FILE) => SpecFileKind::Tasks,
         _ => SpecFileKind::Other,
     };
+    for (i, line) in text.lines().enumerate() {
+        if is_open_question(line) {
+            let question = line.trim().trim_start_matches(['-', '*', ' ']).to_string();
+            spec.open_questions
+                .push((Location::new(shown.clone(), i + 1), question));
+        }
+    }
     let blocks = markdown::blocks(text);
     let generated = text.trim_start().starts_with(GENERATED_MARKER);
     spec.files.push(SpecFile {
@@ -172,6 +190,18 @@ fn read_file(spec: &mut Spec, shown: &str, bytes: &[u8]) -> Result<(), SpecError
         return Err(SpecError::NoSections { path: shown });
     }
     Ok(())
+}
+
+/// `[NEEDS CLARIFICATION: ...]` anywhere, or a `**Key**: ... NEEDS CLARIFICATION` value (the
+/// plan template's Technical Context); not a checklist line saying none remain.
+fn is_open_question(line: &str) -> bool {
+    static MARKER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\[\s*NEEDS CLARIFICATION\s*:|\*\*[^*]+(?::\*\*|\*\*:).*NEEDS CLARIFICATION",
+        )
+        .expect("a literal pattern")
+    });
+    MARKER.is_match(line)
 }
 
 fn text_of<'a>(bytes: &'a [u8], shown: &str) -> Result<&'a str, SpecError> {
@@ -236,4 +266,42 @@ fn check_unique_tasks(spec: &Spec) -> Result<(), SpecError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, text: &str) -> (String, Vec<u8>) {
+        (format!("specs/x/{name}"), text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn open_questions_are_markers_and_context_values_not_checklists_saying_none_remain() {
+        assert!(is_open_question("[NEEDS CLARIFICATION: which users?]"));
+        assert!(is_open_question("**Testing**: NEEDS CLARIFICATION  "));
+        assert!(is_open_question("- **Storage:** needs clarification"));
+        assert!(!is_open_question(
+            "- [x] No [NEEDS CLARIFICATION] markers remain"
+        ));
+        assert!(!is_open_question("- [x] All NEEDS CLARIFICATION resolved"));
+        assert!(!is_open_question("ß ẞ NEEDS CLARIFICATION"));
+    }
+
+    #[test]
+    fn a_file_berth_cannot_read_is_skipped_when_the_others_say_something() {
+        let spec = parse(
+            "x",
+            "specs/x",
+            &[
+                file("spec.md", "## Requirements\n- **FR-001a**: It MUST work\n"),
+                file("plan.md", "# 实施计划\n\n这里是计划。\n"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(spec.skipped, ["specs/x/plan.md"]);
+        assert_eq!(spec.requirements[0].id, "FR-001a");
+        let err = parse("x", "specs/x", &[file("plan.md", "# 实施计划\n")]).unwrap_err();
+        assert!(matches!(err, SpecError::NoSections { .. }), "{err}");
+    }
 }

@@ -30,6 +30,14 @@ pub struct Spec {
     /// task its checklist items' text to done.
     #[serde(skip)]
     pub ticks: BTreeMap<String, Ticks>,
+    /// Files of a folder in which berth found nothing it reads (a plan in prose, another
+    /// language's headings): skipped, and said so, while the others are read.
+    #[serde(skip)]
+    pub skipped: Vec<String>,
+    /// Every `[NEEDS CLARIFICATION: ...]` marker, wherever it is (a requirement, a Technical
+    /// Context value, prose), with the line it is on.
+    #[serde(skip)]
+    pub open_questions: Vec<(crate::source::Location, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
