@@ -295,6 +295,18 @@ fn services_are_found_where_real_repos_keep_them() {
         let out = berth(dir.path(), &["validate"]);
         assert_eq!(out.status.code(), Some(0), "{layout}: {}", transcript(&out));
     }
+    // The frontend reads VITE_CHAT_API_URL: it calls chat-api, not the alphabetically first
+    // backend (audit); and the authors' own frontend Dockerfile is left as they wrote it.
+    let dir = fixture("layouts/compose");
+    assert!(berth(dir.path(), &["draft"]).status.success());
+    let staged = dir.path().join(".berth/staged/files");
+    let cm = std::fs::read_to_string(staged.join("manifests/k8s/web-configmap.yaml")).unwrap();
+    assert!(
+        cm.contains("VITE_CHAT_API_URL: http://chat-api.chat.svc.cluster.local:8000"),
+        "{cm}"
+    );
+    assert!(!staged.join("frontend/Dockerfile").exists());
+    assert!(staged.join("backend/Dockerfile").exists());
 }
 
 #[test]

@@ -50,6 +50,28 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let gates = gates(spec);
     let artifacts = artifacts::plan(&app, &services, spec, &gates);
     let tasks = tasks::plan(spec, &artifacts, root);
+    for s in services.iter().filter(|s| s.web_frontend) {
+        let baked: Vec<&str> = s
+            .env
+            .iter()
+            .filter(|e| {
+                ["VITE_", "NEXT_PUBLIC_", "REACT_APP_"]
+                    .iter()
+                    .any(|p| e.starts_with(p))
+            })
+            .map(String::as_str)
+            .collect();
+        if !baked.is_empty() {
+            warnings.push(Warning {
+                message: format!(
+                    "service {}: {} baked into the bundle at build time and read by the browser, where a cluster DNS name does not resolve: build with a URL the browser reaches (a path the frontend's server proxies, or an Ingress host)",
+                    s.name,
+                    if baked.len() == 1 { format!("{} is", baked[0]) } else { format!("{} are", baked.join(", ")) }
+                ),
+                location: Some(s.path.clone()),
+            });
+        }
+    }
     for file in &spec.skipped {
         warnings.push(Warning {
             message: "no Spec-Kit sections berth reads here (headings such as \"User Story 1 - ...\", \"Technical Context\", \"Phase 1: ...\", ids like T001 or FR-001): the file was skipped".into(),

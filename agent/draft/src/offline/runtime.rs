@@ -135,13 +135,33 @@ fn resources(stack: Stack, static_site: bool) -> Resources {
     }
 }
 
-/// The service a web frontend talks to: one named backend or api, else the first that is not a
-/// web frontend.
+/// The service a web frontend talks to: the one a frontend's variables name (`CHAT_API_URL`
+/// for `chat-api`), else one named backend or api, else the first that is not a web frontend.
 pub fn backend(plan: &Plan) -> Option<&Service> {
     let backends: Vec<&Service> = plan.services.iter().filter(|s| !s.web_frontend).collect();
+    let named_by_frontend = |b: &&&Service| {
+        let key = b.name.to_uppercase().replace('-', "_");
+        plan.services
+            .iter()
+            .filter(|s| s.web_frontend)
+            .flat_map(|s| &s.env)
+            .any(|e| {
+                e.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                    .any(|w| {
+                        w == key
+                            || w.starts_with(&format!("{key}_"))
+                            || w.contains(&format!("_{key}_"))
+                    })
+            })
+    };
     backends
         .iter()
-        .find(|s| s.name == "backend" || s.name == "api")
+        .find(named_by_frontend)
+        .or_else(|| {
+            backends
+                .iter()
+                .find(|s| s.name == "backend" || s.name == "api")
+        })
         .or(backends.first())
         .copied()
 }

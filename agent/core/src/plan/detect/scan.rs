@@ -80,6 +80,8 @@ static PORT_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static ENV_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r"process\.env\.([A-Z_][A-Z0-9_]*)",
+        // Vite's build-time variables.
+        r"import\.meta\.env\.([A-Z_][A-Z0-9_]*)",
         r#"process\.env\[\s*["']([A-Z_][A-Z0-9_]*)["']"#,
         r#"os\.(?:environ\.get|getenv|environ\[)\s*\(?\s*["']([A-Z_][A-Z0-9_]*)["']"#,
         r#"env::var(?:_os)?\(\s*"([A-Z_][A-Z0-9_]*)""#,
