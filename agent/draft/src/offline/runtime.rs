@@ -63,6 +63,11 @@ impl Runtime {
         if s.env.iter().any(|e| e == "PORT") {
             env.push(("PORT".to_string(), port.to_string()));
         }
+        // Interpreters and their libraries write caches under $HOME (pip, npm, matplotlib,
+        // model downloads): under a read-only root, point it at the writable /tmp.
+        if matches!(s.stack, Stack::Python | Stack::Node) && !static_site {
+            env.push(("HOME".to_string(), "/tmp".to_string()));
+        }
         let config_map =
             (s.web_frontend && backend(plan).is_some()).then(|| format!("{}-config", s.name));
         Runtime {

@@ -159,7 +159,13 @@ impl ChartValues {
                         liveness: probe(&rt.liveness, 5, 10),
                         readiness: probe(&rt.readiness, 2, 5),
                     },
-                    env: BTreeMap::new(),
+                    // PORT is templated from `port`; the rest are the chart's to override.
+                    env: rt
+                        .env
+                        .iter()
+                        .filter(|(k, _)| k != "PORT")
+                        .cloned()
+                        .collect(),
                 };
                 (s.name.clone(), v)
             })
