@@ -36,6 +36,8 @@ pub struct Found {
     pub name: String,
     pub dir: PathBuf,
     pub source: Source,
+    /// The container port its compose service publishes or exposes, with `file:line`.
+    pub compose_port: Option<(u16, String)>,
 }
 
 /// Where berth looks when berth.toml names no services, for the message when it finds none.
@@ -55,30 +57,31 @@ pub fn discover(
             .collect();
     }
     let mut found: Vec<Found> = Vec::new();
-    let mut add = |dir: PathBuf, name: &str, source: Source| {
+    let mut add = |dir: PathBuf, name: &str, source: Source, port: Option<(u16, String)>| {
         let same = |f: &Found| f.dir == dir;
         if dir.is_dir() && !found.iter().any(same) {
             found.push(Found {
                 name: super::slug(name),
                 dir,
                 source,
+                compose_port: port,
             });
         }
     };
-    for (name, dir) in compose_builds(root)? {
-        add(dir, &name, Source::Compose);
+    for (name, dir, port) in compose_builds(root)? {
+        add(dir, &name, Source::Compose, port);
     }
     for dir in subfolders(root, "services")? {
         let name = folder_name(&dir);
-        add(dir, &name, Source::ServicesDir);
+        add(dir, &name, Source::ServicesDir, None);
     }
     for name in ROOT_NAMES {
-        add(root.join(name), name, Source::RootFolder);
+        add(root.join(name), name, Source::RootFolder, None);
     }
     for parent in ["apps", "packages"] {
         for dir in subfolders(root, parent)? {
             let name = folder_name(&dir);
-            add(dir, &name, Source::Workspace);
+            add(dir, &name, Source::Workspace, None);
         }
     }
     found.sort_by(|a, b| a.name.cmp(&b.name).then(a.dir.cmp(&b.dir)));
@@ -110,6 +113,7 @@ fn from_config(root: &Path, name: &str, entry: &ServiceEntry) -> Result<Found, P
         name: slug,
         dir,
         source: Source::Config,
+        compose_port: None,
     })
 }
 
@@ -144,8 +148,12 @@ fn subfolders(root: &Path, parent: &str) -> Result<Vec<PathBuf>, PlanError> {
     Ok(dirs)
 }
 
-/// Each compose service with a `build:` inside the project: its name and build folder.
-fn compose_builds(root: &Path) -> Result<Vec<(String, PathBuf)>, PlanError> {
+/// A compose service, found by name: its build folder and the container port it names.
+type ComposeBuild = (String, PathBuf, Option<(u16, String)>);
+
+/// Each compose service with a `build:` inside the project: its name, build folder and the
+/// container port of its first `ports:` (`"8000:8000"`, the right side) or `expose:` entry.
+fn compose_builds(root: &Path) -> Result<Vec<ComposeBuild>, PlanError> {
     let Some(file) = COMPOSE_FILES
         .iter()
         .map(|f| root.join(f))
@@ -178,9 +186,53 @@ fn compose_builds(root: &Path) -> Result<Vec<(String, PathBuf)>, PlanError> {
         if rel.is_empty() || rel == "." || !crate::record::check_path(rel) {
             continue;
         }
-        out.push((name.clone(), root.join(rel)));
+        let port = container_port(service)
+            .map(|(p, raw)| (p, format!("{shown}:{}", line_of(&text, name, &raw))));
+        out.push((name.clone(), root.join(rel), port));
     }
     Ok(out)
+}
+
+/// The container side of the first `ports:` entry (`8000`, `"5173:80"`, `127.0.0.1:80:8080/tcp`,
+/// `{target: 80}`), else the first `expose:`; with the entry as written.
+fn container_port(service: &serde_json::Value) -> Option<(u16, String)> {
+    let entry = |v: &serde_json::Value| -> Option<(u16, String)> {
+        match v {
+            serde_json::Value::Number(n) => Some((u16::try_from(n.as_u64()?).ok()?, n.to_string())),
+            serde_json::Value::String(s) => {
+                let last = s.rsplit(':').next()?.split('/').next()?;
+                // A range (`8000-8002`) names no single port.
+                Some((last.parse().ok()?, s.clone()))
+            }
+            serde_json::Value::Object(m) => {
+                let t = m.get("target")?;
+                Some((
+                    u16::try_from(t.as_u64().or_else(|| t.as_str()?.parse().ok())?).ok()?,
+                    t.to_string(),
+                ))
+            }
+            _ => None,
+        }
+    };
+    ["ports", "expose"]
+        .iter()
+        .filter_map(|k| service.get(*k)?.as_array()?.iter().find_map(entry))
+        .next()
+}
+
+/// The line of `raw` within service `name`'s block (the first after its key), else its key's.
+fn line_of(text: &str, name: &str, raw: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with(&format!("{name}:")))
+        .unwrap_or(0);
+    lines
+        .iter()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| l.contains(raw.trim_matches('"')))
+        .map_or(start + 1, |(i, _)| i + 1)
 }
 
 #[cfg(test)]
@@ -249,6 +301,26 @@ mod tests {
                 ("web", "frontend"),
             ]
             .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+    }
+
+    #[test]
+    fn a_compose_port_is_the_container_side_with_its_line() {
+        let t = project(
+            &["backend", "worker"],
+            &[(
+                "compose.yaml",
+                "services:\n  api:\n    build: backend\n    ports:\n      - \"127.0.0.1:18000:8000/tcp\"\n  worker:\n    build: worker\n    expose: [9000]\n",
+            )],
+        );
+        let found = discover(t.path(), &BTreeMap::new()).unwrap();
+        let ports: Vec<_> = found.iter().map(|f| f.compose_port.clone()).collect();
+        assert_eq!(
+            ports,
+            [
+                Some((8000, "compose.yaml:5".to_string())),
+                Some((9000, "compose.yaml:8".to_string()))
+            ]
         );
     }
 

@@ -141,6 +141,18 @@ pub fn detect_services(
             continue;
         }
         service.name = f.name.clone();
+        // The port the authors' compose file runs it on beats a number found in the code
+        // (their own Dockerfile's EXPOSE, read in detection, beats both).
+        if let Some((number, at)) = &f.compose_port {
+            // A static site berth drafts is served by berth's nginx on its own port.
+            let drafted_site = service.own_dockerfile.is_none() && service.is_static_site();
+            if !drafted_site && (service.own_dockerfile.is_none() || service.port.is_none()) {
+                service.port = Some(Port {
+                    number: *number,
+                    evidence: Evidence { source: at.clone() },
+                });
+            }
+        }
         warnings.extend(mine);
         services.push(service);
     }
