@@ -306,6 +306,21 @@ fn services_are_found_where_real_repos_keep_them() {
         "{cm}"
     );
     assert!(!staged.join("frontend/Dockerfile").exists());
+    // The compose file's plain values reach the container; its credentials reach no file.
+    let api =
+        std::fs::read_to_string(staged.join("manifests/k8s/chat-api-deployment.yaml")).unwrap();
+    assert!(
+        api.contains("- name: CHAT_MODEL\n          value: small"),
+        "{api}"
+    );
+    for f in listing(&staged) {
+        let text = std::fs::read_to_string(staged.join(&f)).unwrap_or_default();
+        assert!(
+            !text.contains("chat:chat@"),
+            "{f} carries the compose file's password"
+        );
+        assert!(!text.contains("DATABASE_URL"), "{f} names DATABASE_URL");
+    }
     assert!(staged.join("backend/Dockerfile").exists());
 }
 

@@ -38,6 +38,8 @@ pub struct Found {
     pub source: Source,
     /// The container port its compose service publishes or exposes, with `file:line`.
     pub compose_port: Option<(u16, String)>,
+    /// Its compose service's `environment:`, as written: name, value, `file:line`.
+    pub compose_env: Vec<(String, String, String)>,
 }
 
 /// Where berth looks when berth.toml names no services, for the message when it finds none.
@@ -57,19 +59,20 @@ pub fn discover(
             .collect();
     }
     let mut found: Vec<Found> = Vec::new();
-    let mut add = |dir: PathBuf, name: &str, source: Source, port: Option<(u16, String)>| {
+    let mut add = |dir: PathBuf, name: &str, source: Source, compose: Option<Compose>| {
         let same = |f: &Found| f.dir == dir;
         if dir.is_dir() && !found.iter().any(same) {
             found.push(Found {
                 name: super::slug(name),
                 dir,
                 source,
-                compose_port: port,
+                compose_port: compose.as_ref().and_then(|c| c.port.clone()),
+                compose_env: compose.map(|c| c.env).unwrap_or_default(),
             });
         }
     };
-    for (name, dir, port) in compose_builds(root)? {
-        add(dir, &name, Source::Compose, port);
+    for c in compose_builds(root)? {
+        add(c.dir.clone(), &c.name.clone(), Source::Compose, Some(c));
     }
     for dir in subfolders(root, "services")? {
         let name = folder_name(&dir);
@@ -114,6 +117,7 @@ fn from_config(root: &Path, name: &str, entry: &ServiceEntry) -> Result<Found, P
         dir,
         source: Source::Config,
         compose_port: None,
+        compose_env: Vec::new(),
     })
 }
 
@@ -148,12 +152,17 @@ fn subfolders(root: &Path, parent: &str) -> Result<Vec<PathBuf>, PlanError> {
     Ok(dirs)
 }
 
-/// A compose service, found by name: its build folder and the container port it names.
-type ComposeBuild = (String, PathBuf, Option<(u16, String)>);
+/// A compose service that builds a folder of the project.
+struct Compose {
+    name: String,
+    dir: PathBuf,
+    port: Option<(u16, String)>,
+    env: Vec<(String, String, String)>,
+}
 
 /// Each compose service with a `build:` inside the project: its name, build folder and the
 /// container port of its first `ports:` (`"8000:8000"`, the right side) or `expose:` entry.
-fn compose_builds(root: &Path) -> Result<Vec<ComposeBuild>, PlanError> {
+fn compose_builds(root: &Path) -> Result<Vec<Compose>, PlanError> {
     let Some(file) = COMPOSE_FILES
         .iter()
         .map(|f| root.join(f))
@@ -188,9 +197,44 @@ fn compose_builds(root: &Path) -> Result<Vec<ComposeBuild>, PlanError> {
         }
         let port = container_port(service)
             .map(|(p, raw)| (p, format!("{shown}:{}", line_of(&text, name, &raw))));
-        out.push((name.clone(), root.join(rel), port));
+        out.push(Compose {
+            name: name.clone(),
+            dir: root.join(rel),
+            port,
+            env: environment(service)
+                .into_iter()
+                .map(|(k, v)| {
+                    let at = format!("{shown}:{}", line_of(&text, name, &k));
+                    (k, v, at)
+                })
+                .collect(),
+        });
     }
     Ok(out)
+}
+
+/// `environment:` as a map (`KEY: value`) or a list (`KEY=value`; a bare `KEY` has no value).
+fn environment(service: &serde_json::Value) -> Vec<(String, String)> {
+    let scalar = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    match service.get("environment") {
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), scalar(v)?)))
+            .collect(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| {
+                let (k, v) = i.as_str()?.split_once('=')?;
+                Some((k.to_string(), v.to_string()))
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The container side of the first `ports:` entry (`8000`, `"5173:80"`, `127.0.0.1:80:8080/tcp`,

@@ -141,6 +141,7 @@ pub fn detect_services(
             continue;
         }
         service.name = f.name.clone();
+        service.env_values = compose_env(&service.name, &f.compose_env, &mut mine);
         // The port the authors' compose file runs it on beats a number found in the code
         // (their own Dockerfile's EXPOSE, read in detection, beats both).
         if let Some((number, at)) = &f.compose_port {
@@ -218,6 +219,58 @@ impl Service {
 }
 
 /// A name Kubernetes accepts (RFC 1123 label): lowercase letters, digits and dashes.
+/// The compose file's environment values a manifest may carry: literal, and not credentials.
+/// The others are said, since the container may not start without them.
+fn compose_env(
+    service: &str,
+    env: &[(String, String, String)],
+    warnings: &mut Vec<Warning>,
+) -> Vec<EnvValue> {
+    static CREDENTIAL_IN_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"://[^/@\s:]+:[^/@\s]+@").expect("a literal pattern")
+    });
+    let secret_name = |k: &str| {
+        let k = k.to_uppercase();
+        [
+            "PASSWORD",
+            "PASSWD",
+            "SECRET",
+            "TOKEN",
+            "API_KEY",
+            "PRIVATE_KEY",
+            "ACCESS_KEY",
+            "CREDENTIAL",
+        ]
+        .iter()
+        .any(|w| k.contains(w))
+    };
+    let mut out = Vec::new();
+    for (name, value, at) in env {
+        let why = if name == "PORT" || name == "HOME" {
+            continue; // berth sets these from the port it found and the writable /tmp
+        } else if secret_name(name) || CREDENTIAL_IN_URL.is_match(value) {
+            "holds a credential, and berth writes none into a manifest: put it in a Secret and reference it"
+        } else if value.contains('$') {
+            "comes from the shell when compose runs (`$...`): give it a value in the Deployment, or a Secret"
+        } else {
+            out.push(EnvValue {
+                name: name.clone(),
+                value: value.clone(),
+                evidence: Evidence { source: at.clone() },
+            });
+            continue;
+        };
+        warnings.push(Warning {
+            message: format!(
+                "service {service}: {name} {why}; without it the container may not start"
+            ),
+            location: Some(at.clone()),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
 /// Spec-Kit numbers feature folders (`001-chat`): the app is `chat`, not `001-chat`.
 fn without_feature_number(name: &str) -> &str {
     let rest = name.trim_start_matches(|c: char| c.is_ascii_digit());
@@ -251,6 +304,48 @@ pub fn slug(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn compose_values_are_kept_only_when_literal_and_not_credentials() {
+        let env: Vec<(String, String, String)> = [
+            ("LOG_LEVEL", "info"),
+            ("GREETING", "${GREETING:-hi}"),
+            ("BROKER", "amqp://app:s3cret@mq:5672"),
+            ("DB_PASSWORD", "chat"),
+            ("PORT", "8000"),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            (
+                k.to_string(),
+                v.to_string(),
+                format!("compose.yaml:{}", i + 5),
+            )
+        })
+        .collect();
+        let mut warnings = Vec::new();
+        let kept = super::compose_env("api", &env, &mut warnings);
+        let names: Vec<&str> = kept.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["LOG_LEVEL"]);
+        let said: Vec<(&str, bool)> = warnings
+            .iter()
+            .map(|w| {
+                (
+                    w.location.as_deref().unwrap(),
+                    w.message.contains("credential"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("compose.yaml:6", false),
+                ("compose.yaml:7", true),
+                ("compose.yaml:8", true)
+            ]
+        );
+    }
+
     #[test]
     fn slugs_are_dns_labels() {
         assert_eq!(super::slug("001-Shop_App"), "001-shop-app");

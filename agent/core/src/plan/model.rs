@@ -106,9 +106,21 @@ pub struct Service {
     pub env: Vec<String>,
     /// Files that told berth what this is.
     pub evidence: Vec<Evidence>,
+    /// Environment values the project's own files give it (its compose service's
+    /// `environment:`), set on the container; credentials and `${...}` values are not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_values: Vec<EnvValue>,
     /// The project's own Dockerfile (one berth did not generate): built as it is, not drafted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_dockerfile: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvValue {
+    pub name: String,
+    pub value: String,
+    pub evidence: Evidence,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]

@@ -68,6 +68,14 @@ impl Runtime {
         if matches!(s.stack, Stack::Python | Stack::Node) && !static_site {
             env.push(("HOME".to_string(), "/tmp".to_string()));
         }
+        // What the project's compose file gives it; after PORT, by name, as the chart orders them.
+        env.extend(
+            s.env_values
+                .iter()
+                .map(|e| (e.name.clone(), e.value.clone())),
+        );
+        let after_port = usize::from(env.first().is_some_and(|(k, _)| k == "PORT"));
+        env[after_port..].sort_by(|a, b| a.0.cmp(&b.0));
         let config_map =
             (s.web_frontend && backend(plan).is_some()).then(|| format!("{}-config", s.name));
         Runtime {
