@@ -218,7 +218,6 @@ impl Service {
     }
 }
 
-/// A name Kubernetes accepts (RFC 1123 label): lowercase letters, digits and dashes.
 /// The compose file's environment values a manifest may carry: literal, and not credentials.
 /// The others are said, since the container may not start without them.
 fn compose_env(
@@ -280,6 +279,7 @@ fn without_feature_number(name: &str) -> &str {
     }
 }
 
+/// A name Kubernetes accepts (RFC 1123 label): lowercase letters, digits and dashes.
 pub fn slug(name: &str) -> String {
     let mut s: String = name
         .to_lowercase()

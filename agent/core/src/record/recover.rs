@@ -19,12 +19,6 @@ pub struct Recovered {
     pub staging_restored: bool,
 }
 
-impl Recovered {
-    pub fn is_empty(&self) -> bool {
-        self.temp_files.is_empty() && self.settled.is_empty() && !self.staging_restored
-    }
-}
-
 pub fn recover(root: &Path, left_by: &Holder) -> Result<Recovered, RecordError> {
     let staging_restored = restore_staging(root)?;
     let temp_files = remove_temp_files(root, left_by.pid)?;

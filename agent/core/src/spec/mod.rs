@@ -94,11 +94,16 @@ pub fn load(path: &Path, root: &Path) -> Result<Spec, SpecError> {
 
     let mut texts = Vec::new();
     for file in &files {
-        let bytes = std::fs::read(file).map_err(|e| SpecError::Read {
-            path: display_path(file, root),
-            source: e,
-        })?;
-        texts.push((display_path(file, root), bytes));
+        let shown = display_path(file, root);
+        match std::fs::read(file) {
+            Ok(bytes) => texts.push((shown, bytes)),
+            Err(source) => {
+                return Err(SpecError::Read {
+                    path: shown,
+                    source,
+                });
+            }
+        }
     }
     parse(&name, &shown, &texts)
 }
