@@ -147,7 +147,11 @@ pub fn detect_services(
         if let Some((number, at)) = &f.compose_port {
             // A static site berth drafts is served by berth's nginx on its own port.
             let drafted_site = service.own_dockerfile.is_none() && service.is_static_site();
-            if !drafted_site && (service.own_dockerfile.is_none() || service.port.is_none()) {
+            let from_expose = match (&service.own_dockerfile, &service.port) {
+                (Some(file), Some(p)) => p.evidence.source.starts_with(file.as_str()),
+                _ => false,
+            };
+            if !drafted_site && !from_expose {
                 service.port = Some(Port {
                     number: *number,
                     evidence: Evidence { source: at.clone() },
@@ -343,6 +347,41 @@ mod tests {
                 ("compose.yaml:7", true),
                 ("compose.yaml:8", true)
             ]
+        );
+    }
+
+    #[test]
+    fn a_compose_port_beats_the_code_but_not_the_authors_expose() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        for svc in ["api", "web"] {
+            std::fs::create_dir_all(root.join(svc)).unwrap();
+            std::fs::write(root.join(svc).join("go.mod"), "module x\n\ngo 1.23\n").unwrap();
+            std::fs::write(
+                root.join(svc).join("main.go"),
+                "package main\n\nimport \"net/http\"\n\nfunc main() { http.ListenAndServe(\":3306\", nil) }\n",
+            )
+            .unwrap();
+        }
+        // Both have their authors' Dockerfile; only web's says EXPOSE.
+        std::fs::write(root.join("api/Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(root.join("web/Dockerfile"), "FROM scratch\nEXPOSE 9090\n").unwrap();
+        std::fs::write(
+            root.join("compose.yaml"),
+            "services:\n  api:\n    build: api\n    ports: [\"8000:8000\"]\n  web:\n    build: web\n    ports: [\"80:8080\"]\n",
+        )
+        .unwrap();
+        let services = super::detect_services(root, &mut Vec::new()).unwrap();
+        let ports: Vec<(u16, &str)> = services
+            .iter()
+            .map(|s| {
+                let p = s.port.as_ref().unwrap();
+                (p.number, p.evidence.source.as_str())
+            })
+            .collect();
+        assert_eq!(
+            ports,
+            [(8000, "compose.yaml:4"), (9090, "web/Dockerfile:2")]
         );
     }
 
