@@ -57,6 +57,7 @@ pub fn approve(
                     None => record.files.remove(&d.path),
                 };
                 done.push(d.path.clone());
+                pause_between_writes();
             }
             Err(source) => {
                 failure = Some(ApproveError::Write {
@@ -72,6 +73,15 @@ pub fn approve(
         failure.get_or_insert(e.into());
     }
     (done, failure)
+}
+
+/// Tests set `BERTH_TEST_WRITE_PAUSE_MS` to hold approve between two writes, so that a kill from
+/// outside lands midway every time instead of by luck (a write takes well under a millisecond).
+fn pause_between_writes() {
+    let ms = std::env::var("BERTH_TEST_WRITE_PAUSE_MS").ok();
+    if let Some(ms) = ms.and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// What the record will say of an approved file (`None`: it is removed).

@@ -7,8 +7,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn spawn(dir: &Path, args: &[&str]) -> Child {
+    spawn_with(dir, args, &[])
+}
+
+fn spawn_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("berth"))
         .current_dir(dir)
+        .envs(env.iter().copied())
         .args(args)
         .env("NO_COLOR", "1")
         .env("KUBECONFIG", dir.join(".no-kubeconfig"))
@@ -126,44 +131,47 @@ fn assert_consistent(root: &Path) {
 #[test]
 fn approve_killed_with_sigkill_midway_leaves_the_tree_and_the_record_consistent() {
     let prepared = project_with_changes_to_approve();
-    let mut midway = 0;
-    for attempt in 0..12 {
+    // Kill after the first write, then after the second: approve pauses between writes (a test
+    // hook), so a SIGKILL sent once the k-th file is on disk lands before the next one.
+    for (attempt, kill_after) in [1usize, 2].into_iter().enumerate() {
         let copy = tempfile::tempdir().unwrap();
         let root = copy.path();
         copy_dir(prepared.path(), root);
         let before = record(root);
-        let mut child = spawn(root, &["approve", "--yes"]);
+        let mut child = spawn_with(
+            root,
+            &["approve", "--yes"],
+            &[("BERTH_TEST_WRITE_PAUSE_MS", "3000")],
+        );
         let pid = child.id();
-        // Approve names the files it is about to write in the record before the first one:
-        // kill it the moment that is on disk.
+        // Approve names the files it is about to write in the record before the first one.
         let record_path = root.join(".berth/approved.json");
-        let start = Instant::now();
-        let mut seen = None;
-        while start.elapsed() < Duration::from_secs(60) {
+        let mut pending = None;
+        wait_for("approve records what it is about to write", || {
             let text = std::fs::read_to_string(&record_path).unwrap_or_default();
-            if text.contains("\"pending\"") {
-                seen = Some(text);
-                break;
-            }
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-        }
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            pending = value.get("pending").cloned();
+            pending.is_some()
+        });
+        let targets = pending.unwrap().as_object().unwrap().clone();
+        assert!(
+            targets.len() > kill_after,
+            "too few files to stop between: {targets:?}"
+        );
+        let written_now = || -> Vec<String> {
+            targets
+                .iter()
+                .filter(|(p, f)| sha256(&root.join(p)).as_deref() == f["sha256"].as_str())
+                .map(|(p, _)| p.clone())
+                .collect()
+        };
+        wait_for("approve writes a file", || {
+            written_now().len() >= kill_after
+        });
         child.kill().unwrap();
         child.wait().unwrap();
-        let Some(pending_text) = seen else {
-            continue; // it finished before the record said pending: try again
-        };
-        let pending: serde_json::Value = serde_json::from_str(&pending_text).unwrap();
-        let targets = pending["pending"].as_object().unwrap();
-        let written: Vec<&String> = targets
-            .iter()
-            .filter(|(p, f)| sha256(&root.join(p)).as_deref() == f["sha256"].as_str())
-            .map(|(p, _)| p)
-            .collect();
-        if !written.is_empty() && written.len() < targets.len() {
-            midway += 1;
-        }
+        let written = written_now();
+        assert_eq!(written.len(), kill_after, "attempt {attempt}: {written:?}");
 
         // Read as it stands, every file approve wrote counts as approved, and only those it
         // did not reach still wait for approval.
@@ -200,9 +208,5 @@ fn approve_killed_with_sigkill_midway_leaves_the_tree_and_the_record_consistent(
         );
         assert_consistent(root);
         assert_ne!(record(root)["files"], before["files"], "approved at last");
-        if midway >= 2 {
-            break;
-        }
     }
-    assert!(midway > 0, "no attempt stopped approve between two writes");
 }
