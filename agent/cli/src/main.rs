@@ -14,6 +14,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     output::init_color(args.color);
+    output::init_width();
     match commands::run(args) {
         Ok(code) => ExitCode::from(code.code()),
         Err(err) => {

@@ -41,3 +41,14 @@ pub fn print(text: &str) {
 pub fn eprintln_safe(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
+
+/// Tables fit the terminal when stdout is one; piped output keeps whole lines.
+pub fn init_width() {
+    let term = console::Term::stdout();
+    let width = term
+        .is_term()
+        .then(|| term.size_checked().map(|(_, cols)| usize::from(cols)))
+        .flatten()
+        .filter(|w| *w >= 40);
+    crate::render::set_width(width);
+}

@@ -9,6 +9,27 @@ pub fn human(plans: &[&Plan]) -> String {
     plans.iter().map(|p| one(p)).collect::<Vec<_>>().join("\n")
 }
 
+/// `US1  P1  Send a message  2 tasks, 1 done  specs/x/spec.md:5`
+fn story_row(plan: &Plan, story: &berth_core::spec::Story) -> Vec<String> {
+    let done = plan
+        .tasks
+        .iter()
+        .filter(|t| t.done && story.tasks.contains(&t.id))
+        .count();
+    let tasks = match story.tasks.len() {
+        0 => "no tasks".to_string(),
+        1 => format!("1 task, {done} done"),
+        n => format!("{n} tasks, {done} done"),
+    };
+    vec![
+        story.id.clone(),
+        story.priority.clone().unwrap_or_else(|| "-".into()),
+        story.title.clone(),
+        tasks,
+        style(story.location.to_string()).dim().to_string(),
+    ]
+}
+
 fn one(plan: &Plan) -> String {
     let mut out = String::new();
     let title = plan
@@ -87,6 +108,17 @@ fn one(plan: &Plan) -> String {
                 ]
             })
             .collect();
+        out.push_str(&table(&rows, "  "));
+    }
+
+    if !plan.stories.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            style("Stories").bold(),
+            plan.stories.len()
+        );
+        let rows: Vec<Vec<String>> = plan.stories.iter().map(|s| story_row(plan, s)).collect();
         out.push_str(&table(&rows, "  "));
     }
 

@@ -11,8 +11,20 @@ use std::sync::LazyLock;
 static PHASE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)^phase\s+([0-9]+(?:\.[0-9]+)*[a-z]?|[a-z])\b\s*[:.\-–—]?\s*(.*)$"));
 static STORY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)user\s+story\s+([0-9]+)\s*[:.\-–—]?\s*([^(]*)(?:\(\s*priority\s*:\s*(P[0-9]+)\s*\))?")
+    re(
+        r"(?i)user\s+story\s+([0-9]+)\s*[:.\-–—：]?\s*([^(（]*)(?:[(（]\s*priority\s*[:：]\s*(P[0-9]+)\s*[)）])?",
+    )
 });
+/// The template's story heading in another language: "用户故事 1 - 发送消息（优先级：P1）". Without
+/// the English words, the number, the dash and the priority in brackets are what says it.
+static STORY_ANY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[^0-9(（]{1,30}?\s*([0-9]+)\s*[:.\-–—：]\s*([^(（]+?)\s*[(（][^:：)）]{1,20}[:：]\s*(P[0-9]+)\s*[)）]",
+    )
+});
+/// A tasks.md phase heading in another language: "阶段 1：设置", "Fase 3.1: Pruebas".
+static PHASE_ANY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[^0-9:：]{1,20}?\s*([0-9]+(?:\.[0-9]+)*)\s*[:：]\s*(.+)$"));
 /// A plan task heading: `R0.1: Title`, `D1.3 - Title`, `T001 Title`.
 static TASK_HEADING: LazyLock<Regex> =
     LazyLock::new(|| re(r"^([A-Z][A-Z0-9]*[0-9]+(?:\.[0-9]+)+|T[0-9]{3,})\b\s*[:.\-–—]?\s*(.+)$"));
@@ -20,11 +32,11 @@ static TASK_HEADING: LazyLock<Regex> =
 static TASK_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^(T[0-9]{3,})\b\s*(.*)$"));
 static MARKER: LazyLock<Regex> = LazyLock::new(|| re(r"^\[([A-Za-z0-9]+)\]\s*"));
 static REQUIREMENT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^((?:[A-Z]{0,3}R|SC)-[0-9]+[a-z]?)\s*:?\s*(.*)$"));
+    LazyLock::new(|| re(r"^((?:[A-Z]{0,3}R|SC)-[0-9]+[a-z]?)\s*[:：]?\s*(.*)$"));
 static DEPENDS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)depends\s+on\s+([^)]*)"));
 static TASK_REF: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b([A-Z][A-Z0-9]*[0-9]+(?:\.[0-9]+)+|T[0-9]{3,})\b"));
-static CONTEXT_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^([^:]{1,60}):\s*(.*)$"));
+static CONTEXT_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"^([^:：]{1,60})[:：]\s*(.*)$"));
 
 fn re(p: &str) -> Regex {
     // The patterns are literals checked by the tests below.
@@ -179,8 +191,18 @@ fn heading_scope(spec: &mut Spec, text: &str, loc: Location, stack: &[Frame]) ->
         }
         return Scope::Phase(id);
     }
-    if let Some(story) = story_heading(spec, text, loc) {
+    if let Some(story) = story_heading(spec, text, loc.clone()) {
         return Scope::Story(story);
+    }
+    if loc.file.ends_with("tasks.md") && !text.is_ascii() {
+        if let Some(c) = PHASE_ANY.captures(text) {
+            spec.phases.push(Phase {
+                id: c[1].to_string(),
+                title: c[2].trim().to_string(),
+                location: loc,
+            });
+            return Scope::Phase(c[1].to_string());
+        }
     }
     if lower.contains("constitution check") || lower == "constitution" {
         Scope::Constitution
@@ -198,12 +220,12 @@ fn heading_scope(spec: &mut Spec, text: &str, loc: Location, stack: &[Frame]) ->
 }
 
 fn story_heading(spec: &mut Spec, text: &str, loc: Location) -> Option<String> {
-    let c = STORY.captures(text)?;
+    let c = STORY.captures(text).or_else(|| STORY_ANY.captures(text))?;
     let id = format!("US{}", &c[1]);
     if !spec.stories.iter().any(|s| s.id == id) {
         let title = c[2]
             .trim()
-            .trim_end_matches(['-', '–', '—'])
+            .trim_end_matches(['-', '–', '—', '：', ':'])
             .trim()
             .to_string();
         spec.stories.push(Story {
@@ -211,6 +233,7 @@ fn story_heading(spec: &mut Spec, text: &str, loc: Location) -> Option<String> {
             title,
             priority: c.get(3).map(|m| m.as_str().to_string()),
             acceptance: Vec::new(),
+            tasks: Vec::new(),
             location: loc,
         });
     }
@@ -334,7 +357,15 @@ fn item_without_box(
         Some((Scope::Story(s), _)) => {
             let id = s.rsplit('\u{0}').next().unwrap_or(&s).to_string();
             let lower = text.to_lowercase();
-            if lower.starts_with("given") || lower.contains(" when ") {
+            // The template bolds its keywords (**Given** ..., **When** ..., **Then** ...), in
+            // whatever language: an item that opens with a bold word that is not a `Key:`
+            // label is a scenario as surely as one that says "Given".
+            let keyword = lead.is_some_and(|l| {
+                !text[l.len().min(text.len())..]
+                    .trim_start()
+                    .starts_with([':', '：'])
+            });
+            if lower.starts_with("given") || lower.contains(" when ") || keyword {
                 if let Some(story) = spec.stories.iter_mut().find(|st| st.id == id) {
                     story.acceptance.push(text.to_string());
                 }
@@ -385,6 +416,44 @@ mod tests {
         let mut spec = Spec::default();
         interpret(&mut spec, "f.md", &blocks(md));
         spec
+    }
+
+    #[test]
+    fn a_spec_in_another_language_keeps_the_templates_structure() {
+        let s = parse(concat!(
+            "### 用户故事 1 - 发送消息（优先级：P1）\n\n",
+            "1. **假设** 用户已登录，**当** 用户发送消息，**那么** 消息出现。\n\n",
+            "### Historia de usuario 2 - Ver historial (Prioridad: P2)\n\n",
+            "- **FR-001**：系统必须允许用户发送消息。\n",
+        ));
+        let stories: Vec<_> = s
+            .stories
+            .iter()
+            .map(|st| (st.id.as_str(), st.title.as_str(), st.priority.as_deref()))
+            .collect();
+        assert_eq!(
+            stories,
+            [
+                ("US1", "发送消息", Some("P1")),
+                ("US2", "Ver historial", Some("P2"))
+            ]
+        );
+        assert_eq!(s.stories[0].acceptance.len(), 1);
+        assert_eq!(s.requirements[0].text, "系统必须允许用户发送消息。");
+    }
+
+    #[test]
+    fn a_tasks_file_in_another_language_has_phases_and_a_plain_heading_is_no_story() {
+        let mut spec = Spec::default();
+        let md = "## 阶段 1：设置\n\n- [ ] T001 创建项目\n\n## 第 2 节 说明\n";
+        interpret(&mut spec, "specs/x/tasks.md", &blocks(md));
+        assert_eq!(spec.phases.len(), 1);
+        assert_eq!(
+            (spec.phases[0].id.as_str(), spec.phases[0].title.as_str()),
+            ("1", "设置")
+        );
+        assert_eq!(spec.tasks[0].phase.as_deref(), Some("1"));
+        assert!(spec.stories.is_empty());
     }
 
     #[test]

@@ -131,7 +131,20 @@ pub fn parse(name: &str, path: &str, files: &[(String, Vec<u8>)]) -> Result<Spec
         return Err(e);
     }
     check_unique_tasks(&spec)?;
+    link_story_tasks(&mut spec);
     Ok(spec)
+}
+
+/// Each user story lists the tasks that serve it (tagged `[US1]` or under its phase).
+fn link_story_tasks(spec: &mut Spec) {
+    for story in &mut spec.stories {
+        story.tasks = spec
+            .tasks
+            .iter()
+            .filter(|t| t.story.as_deref() == Some(story.id.as_str()))
+            .map(|t| t.id.clone())
+            .collect();
+    }
 }
 
 /// Every spec folder under `specs_dir`, sorted by name.

@@ -85,6 +85,9 @@ pub struct Story {
     /// `P1`, `P2`, ... when the heading gives one.
     pub priority: Option<String>,
     pub acceptance: Vec<String>,
+    /// The ids of the tasks that serve it (tagged `[US1]`, or under its phase).
+    #[serde(default)]
+    pub tasks: Vec<String>,
     pub location: Location,
 }
 
