@@ -43,6 +43,13 @@ pub fn progress(e: &Event) -> String {
                 list.join("\n")
             )
         }
+        Event::SecretGenerated { object, keys } => format!(
+            "  {object}: generated {} (random; kept in the cluster only). To use your own: kubectl -n {} create secret generic {} --from-literal={}=... --dry-run=client -o yaml | kubectl apply -f -",
+            keys.join(", "),
+            object.namespace.as_deref().unwrap_or("default"),
+            object.name,
+            keys.first().map(String::as_str).unwrap_or("password"),
+        ),
         Event::Pruned { object, dry_run } => {
             format!(
                 "  {object} pruned{}",

@@ -136,7 +136,8 @@ pub fn line(e: &Event) -> Option<String> {
         Event::Apply(
             e @ (apply::Event::Rollout { .. }
             | apply::Event::RollingBack { .. }
-            | apply::Event::Pruning { .. }),
+            | apply::Event::Pruning { .. }
+            | apply::Event::SecretGenerated { .. }),
         ) => {
             format!(
                 "{}{}",

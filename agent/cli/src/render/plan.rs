@@ -60,6 +60,30 @@ fn one(plan: &Plan) -> String {
     let rows: Vec<Vec<String>> = plan.services.iter().map(service_row).collect();
     out.push_str(&table(&rows, "  "));
 
+    if !plan.dependencies.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            style("Dependencies").bold(),
+            plan.dependencies.len()
+        );
+        let rows: Vec<Vec<String>> = plan
+            .dependencies
+            .iter()
+            .map(|d| {
+                let from: Vec<&str> = d.evidence.iter().map(|e| e.source.as_str()).collect();
+                vec![
+                    d.name.clone(),
+                    d.kind.as_str().to_string(),
+                    d.image.clone(),
+                    format!("used by {}", d.used_by.join(", ")),
+                    style(format!("({})", from.join(", "))).dim().to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&rows, "  "));
+    }
+
     let _ = writeln!(
         out,
         "\n{} ({})",

@@ -319,8 +319,22 @@ fn services_are_found_where_real_repos_keep_them() {
             !text.contains("chat:chat@"),
             "{f} carries the compose file's password"
         );
-        assert!(!text.contains("DATABASE_URL"), "{f} names DATABASE_URL");
     }
+    // The database the compose file runs is drafted beside the app, and the app reaches it with
+    // the password from a Secret that apply generates: no value in any file.
+    assert!(
+        api.contains("- name: DB_PASSWORD\n          valueFrom:\n            secretKeyRef:\n              name: db-credentials\n              key: password"),
+        "{api}"
+    );
+    assert!(
+        api.contains("value: postgresql://chat:$(DB_PASSWORD)@db.chat.svc.cluster.local:5432/chat"),
+        "{api}"
+    );
+    let db = std::fs::read_to_string(staged.join("manifests/k8s/db-statefulset.yaml")).unwrap();
+    assert!(db.contains("image: postgres:16"), "{db}");
+    let secret = std::fs::read_to_string(staged.join("manifests/k8s/db-secret.yaml")).unwrap();
+    assert!(secret.contains("berth.dev/generate: password"), "{secret}");
+    assert!(!secret.contains("\ndata:"), "{secret}");
     assert!(staged.join("backend/Dockerfile").exists());
 }
 

@@ -112,6 +112,15 @@ pub fn only_intent(v: &mut Value, intent: &Value) {
     }
 }
 
+fn hide_values(v: &mut Value) {
+    for field in ["data", "stringData"] {
+        if let Some(Value::Object(m)) = v.get_mut(field) {
+            m.values_mut()
+                .for_each(|x| *x = Value::String("(hidden)".into()));
+        }
+    }
+}
+
 fn yaml(v: &Value) -> String {
     serde_saphyr::to_string(v).unwrap_or_default()
 }
@@ -122,6 +131,12 @@ pub fn compare(object: &Object, live: Option<Value>, dry: Value) -> (Action, Str
     let name = r.to_string();
     let mut dry = dry;
     strip_server_fields(&mut dry);
+    let mut live = live;
+    // A Secret's values are never shown: which keys change is enough for a review.
+    if r.kind == "Secret" {
+        hide_values(&mut dry);
+        live.iter_mut().for_each(hide_values);
+    }
     match live {
         None => {
             only_intent(&mut dry, &object.value);
@@ -196,7 +211,11 @@ pub async fn changes(
                     return (i, Ok(change));
                 }
                 let mut note = None;
-                let dry = match server_side_apply(&api, &o.value, true, false).await {
+                let value = match super::secrets::fill(&api, &o.value).await {
+                    Ok((v, _)) => v,
+                    Err(f) => return (i, Err(classify(cluster, &r, f))),
+                };
+                let dry = match server_side_apply(&api, &value, true, false).await {
                     Ok(v) => v,
                     Err(Failure::Api(s)) if !conflicts(&r, &s).is_empty() => {
                         let fields: Vec<String> = conflicts(&r, &s)
@@ -207,7 +226,7 @@ pub async fn changes(
                             "apply needs --force-conflicts to take over: {}",
                             fields.join(", ")
                         ));
-                        match server_side_apply(&api, &o.value, true, true).await {
+                        match server_side_apply(&api, &value, true, true).await {
                             Ok(v) => v,
                             Err(f) => return (i, Err(classify(cluster, &r, f))),
                         }

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod rollout;
 mod run;
 pub mod running;
+pub mod secrets;
 pub mod ssa;
 pub mod state;
 pub mod verify;
@@ -50,6 +51,11 @@ pub enum Event {
         object: ObjectRef,
         action: Action,
         dry_run: bool,
+    },
+    /// A Secret the cluster did not have got generated values for these keys (never shown).
+    SecretGenerated {
+        object: ObjectRef,
+        keys: Vec<String>,
     },
     /// About to delete these objects: no approved file holds them any more.
     Pruning {

@@ -154,8 +154,20 @@ pub async fn apply_all(
                     let Some((api, _)) = cluster.api_for(&r, &cluster.client) else {
                         return (i, r, Err(None));
                     };
-                    match server_side_apply(&api, &o.value, dry_run, force).await {
-                        Ok(v) => (i, r, Ok(Some(v))),
+                    let (value, generated) = match super::secrets::fill(&api, &o.value).await {
+                        Ok(filled) => filled,
+                        Err(f) => return (i, r, Err(Some(f))),
+                    };
+                    match server_side_apply(&api, &value, dry_run, force).await {
+                        Ok(v) => {
+                            if !dry_run && !generated.is_empty() {
+                                sink(&Event::SecretGenerated {
+                                    object: r.clone(),
+                                    keys: generated,
+                                });
+                            }
+                            (i, r, Ok(Some(v)))
+                        }
                         Err(f) if dry_run && namespace_pending(&f, &r, new_namespaces) => {
                             (i, r, Ok(None))
                         }

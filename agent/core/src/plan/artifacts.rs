@@ -2,7 +2,7 @@
 //! and Service (and a ConfigMap for a web frontend), per app a Namespace and a Helm chart; each
 //! linked to the spec items that ask for it.
 
-use super::model::{Artifact, ArtifactKind, Gate, Service, Stack};
+use super::model::{Artifact, ArtifactKind, Dependency, Gate, Service, Stack};
 use crate::spec::Spec;
 
 /// Words that tie a line of the spec to a kind of artifact.
@@ -43,6 +43,17 @@ fn keywords(kind: ArtifactKind) -> &'static [&'static str] {
             "communicate with backend",
         ],
         ArtifactKind::HelmChart => &["helm", "chart", "values.yaml"],
+        ArtifactKind::StatefulSet => &[
+            "statefulset",
+            "database",
+            "postgres",
+            "mysql",
+            "redis",
+            "mongodb",
+            "persist",
+            "stored",
+        ],
+        ArtifactKind::Secret => &["secret", "credential", "password"],
         ArtifactKind::WebServerConfig => &["nginx", "web server", "proxy"],
     }
 }
@@ -68,11 +79,24 @@ fn gate_rules(kind: ArtifactKind) -> &'static [&'static str] {
         ArtifactKind::ConfigMap => &["consistency/service-discovery"],
         ArtifactKind::HelmChart => &["helm/chart"],
         ArtifactKind::WebServerConfig => &["consistency/service-discovery"],
-        ArtifactKind::Namespace | ArtifactKind::Dockerignore => &[],
+        ArtifactKind::StatefulSet => &[
+            "policy/resources",
+            "policy/run-as-non-root",
+            "policy/no-privileged",
+            "policy/image-tag",
+            "schema/strict",
+        ],
+        ArtifactKind::Namespace | ArtifactKind::Dockerignore | ArtifactKind::Secret => &[],
     }
 }
 
-pub fn plan(app: &str, services: &[Service], spec: &Spec, gates: &[Gate]) -> Vec<Artifact> {
+pub fn plan(
+    app: &str,
+    services: &[Service],
+    deps: &[Dependency],
+    spec: &Spec,
+    gates: &[Gate],
+) -> Vec<Artifact> {
     let has_backend = services.iter().any(|s| !s.web_frontend);
     let mut out = vec![artifact(
         app,
@@ -127,6 +151,23 @@ pub fn plan(app: &str, services: &[Service], spec: &Spec, gates: &[Gate]) -> Vec
                 Some(s),
                 format!("manifests/k8s/{}-configmap.yaml", s.name),
             ));
+        }
+    }
+    // A dependency: its StatefulSet, its Service, and the Secret apply fills in.
+    for d in deps {
+        for (kind, file) in [
+            (ArtifactKind::StatefulSet, "statefulset"),
+            (ArtifactKind::Service, "service"),
+            (ArtifactKind::Secret, "secret"),
+        ] {
+            let mut a = artifact(
+                &d.name,
+                kind,
+                None,
+                format!("manifests/k8s/{}-{file}.yaml", d.name),
+            );
+            a.service = Some(d.name.clone());
+            out.push(a);
         }
     }
     out.push(artifact(

@@ -152,6 +152,46 @@ fn subfolders(root: &Path, parent: &str) -> Result<Vec<PathBuf>, PlanError> {
     Ok(dirs)
 }
 
+/// The project's compose file: its path as shown, its text (for line numbers) and its data.
+pub struct ComposeFile {
+    pub shown: String,
+    pub text: String,
+    pub doc: serde_json::Value,
+}
+
+pub fn compose_file(root: &Path) -> Result<Option<ComposeFile>, PlanError> {
+    let Some(file) = COMPOSE_FILES
+        .iter()
+        .map(|f| root.join(f))
+        .find(|p| p.is_file())
+    else {
+        return Ok(None);
+    };
+    let shown = display_path(&file, root);
+    let text = std::fs::read_to_string(&file).map_err(|source| PlanError::ServiceRead {
+        path: shown.clone(),
+        source,
+    })?;
+    let doc = serde_saphyr::from_str(&text).map_err(|e| PlanError::Manifest {
+        path: shown.clone(),
+        message: format!("not a compose file berth can read: {e}"),
+    })?;
+    Ok(Some(ComposeFile { shown, text, doc }))
+}
+
+/// The environment of the compose service named `service` (or whose name slugs to it).
+pub(super) fn compose_env_of(c: &ComposeFile, service: &str) -> Vec<(String, String)> {
+    c.doc
+        .get("services")
+        .and_then(|s| s.as_object())
+        .and_then(|m| {
+            m.iter()
+                .find(|(k, _)| k.as_str() == service || super::slug(k) == service)
+        })
+        .map(|(_, v)| environment(v))
+        .unwrap_or_default()
+}
+
 /// A compose service that builds a folder of the project.
 struct Compose {
     name: String,
@@ -163,23 +203,9 @@ struct Compose {
 /// Each compose service with a `build:` inside the project: its name, build folder and the
 /// container port of its first `ports:` (`"8000:8000"`, the right side) or `expose:` entry.
 fn compose_builds(root: &Path) -> Result<Vec<Compose>, PlanError> {
-    let Some(file) = COMPOSE_FILES
-        .iter()
-        .map(|f| root.join(f))
-        .find(|p| p.is_file())
-    else {
+    let Some(ComposeFile { shown, text, doc }) = compose_file(root)? else {
         return Ok(vec![]);
     };
-    let shown = display_path(&file, root);
-    let text = std::fs::read_to_string(&file).map_err(|source| PlanError::ServiceRead {
-        path: shown.clone(),
-        source,
-    })?;
-    let doc: serde_json::Value =
-        serde_saphyr::from_str(&text).map_err(|e| PlanError::Manifest {
-            path: shown.clone(),
-            message: format!("not a compose file berth can read: {e}"),
-        })?;
     let mut out = Vec::new();
     let Some(services) = doc.get("services").and_then(|s| s.as_object()) else {
         return Ok(out);
@@ -214,7 +240,7 @@ fn compose_builds(root: &Path) -> Result<Vec<Compose>, PlanError> {
 }
 
 /// `environment:` as a map (`KEY: value`) or a list (`KEY=value`; a bare `KEY` has no value).
-fn environment(service: &serde_json::Value) -> Vec<(String, String)> {
+pub(super) fn environment(service: &serde_json::Value) -> Vec<(String, String)> {
     let scalar = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
@@ -265,7 +291,7 @@ fn container_port(service: &serde_json::Value) -> Option<(u16, String)> {
 }
 
 /// The line of `raw` within service `name`'s block (the first after its key), else its key's.
-fn line_of(text: &str, name: &str, raw: &str) -> usize {
+pub(super) fn line_of(text: &str, name: &str, raw: &str) -> usize {
     let lines: Vec<&str> = text.lines().collect();
     let start = lines
         .iter()

@@ -3,6 +3,7 @@
 //! stable ids and dependencies), plus the tasks.md berth keeps beside the spec.
 
 mod artifacts;
+pub mod depend;
 pub mod detect;
 pub mod discover;
 mod model;
@@ -45,10 +46,18 @@ pub enum PlanError {
 /// Makes the plan for `spec`, detecting the project's services (`detect_services`).
 pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let mut warnings = Vec::new();
-    let services = detect_services(root, &mut warnings)?;
+    let mut services = detect_services(root, &mut warnings)?;
     let app = slug(without_feature_number(&spec.name));
+    let compose = discover::compose_file(root)?;
+    let dependencies = depend::find(root, compose.as_ref(), spec, &app, &mut services);
+    connect(
+        &dependencies,
+        compose.as_ref(),
+        &mut services,
+        &mut warnings,
+    );
     let gates = gates(spec);
-    let artifacts = artifacts::plan(&app, &services, spec, &gates);
+    let artifacts = artifacts::plan(&app, &services, &dependencies, spec, &gates);
     let tasks = tasks::plan(spec, &artifacts, root);
     for s in services.iter().filter(|s| s.web_frontend) {
         let baked: Vec<&str> = s
@@ -118,8 +127,46 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
             })
             .collect(),
         stories: spec.stories.clone(),
+        dependencies,
         warnings,
     })
+}
+
+/// Gives each service the variables it connects to its dependencies by; a compose value berth
+/// now sets from the dependency's Secret is no longer a warning.
+fn connect(
+    deps: &[Dependency],
+    compose: Option<&discover::ComposeFile>,
+    services: &mut [Service],
+    warnings: &mut Vec<Warning>,
+) {
+    for d in deps {
+        for s in services.iter_mut().filter(|s| d.used_by.contains(&s.name)) {
+            let own = compose
+                .map(|c| discover::compose_env_of(c, &s.name))
+                .unwrap_or_default();
+            let names: Vec<String> = own.iter().map(|(k, _)| k.clone()).collect();
+            let env = depend::connection_env(d, s, &names);
+            let scheme = env.iter().find_map(|var| {
+                let (_, value) = own.iter().find(|(k, _)| k == var)?;
+                value
+                    .split_once("://")
+                    .map(|(scheme, _)| scheme.to_string())
+            });
+            warnings.retain(|w| {
+                !env.iter().any(|var| {
+                    w.message
+                        .starts_with(&format!("service {}: {var} ", s.name))
+                })
+            });
+            s.env_values.retain(|e| !env.contains(&e.name));
+            s.connects_to.push(Connection {
+                dependency: d.name.clone(),
+                env,
+                scheme,
+            });
+        }
+    }
 }
 
 /// The project's services, found where it keeps them (see `discover`), sorted by name.

@@ -27,6 +27,10 @@ pub struct Plan {
     /// scenarios.
     #[serde(default)]
     pub stories: Vec<crate::spec::Story>,
+    /// Databases and caches the services need (PostgreSQL, MySQL, Redis, MongoDB), found in
+    /// the compose file, the services' dependencies and the spec; berth runs one of each.
+    #[serde(default)]
+    pub dependencies: Vec<Dependency>,
     /// Things a person should know: unknown stacks, ports not found, open clarifications.
     pub warnings: Vec<Warning>,
 }
@@ -113,6 +117,61 @@ pub struct Service {
     /// The project's own Dockerfile (one berth did not generate): built as it is, not drafted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_dockerfile: Option<String>,
+    /// The dependencies it connects to, and by which variables (`DATABASE_URL`, `PGHOST`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connects_to: Vec<Connection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Connection {
+    /// The dependency's name.
+    pub dependency: String,
+    /// The variables berth sets, each from the dependency's Service and Secret.
+    pub env: Vec<String>,
+    /// The URL scheme the authors use (`postgresql+asyncpg`), when their compose file says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+}
+
+/// A database or cache the app needs, run beside it as a StatefulSet with its own volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dependency {
+    /// A DNS label: its StatefulSet's and Service's name (the compose service's, else the kind).
+    pub name: String,
+    pub kind: DependencyKind,
+    /// The image it runs: the compose file's when it names a version, else berth's pin.
+    pub image: String,
+    /// The database and user the app connects as (the compose file's, else the app's name).
+    pub database: String,
+    pub user: String,
+    /// The services that connect to it.
+    pub used_by: Vec<String>,
+    /// Where berth read that the app needs it: compose file, a client library, the spec.
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DependencyKind {
+    Postgres,
+    Mysql,
+    Redis,
+    Mongodb,
+}
+
+impl DependencyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DependencyKind::Postgres => "postgres",
+            DependencyKind::Mysql => "mysql",
+            DependencyKind::Redis => "redis",
+            DependencyKind::Mongodb => "mongodb",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -143,6 +202,11 @@ pub enum ArtifactKind {
     ConfigMap,
     /// The web server's config for a static frontend (nginx, proxying /api to the backend).
     WebServerConfig,
+    /// A dependency's StatefulSet (a database or cache, with its volume).
+    StatefulSet,
+    /// A Secret whose values `berth apply` generates when the cluster has none (no value is
+    /// ever written into a file).
+    Secret,
     HelmChart,
 }
 
@@ -156,6 +220,8 @@ impl ArtifactKind {
             ArtifactKind::Service => "service",
             ArtifactKind::ConfigMap => "configmap",
             ArtifactKind::WebServerConfig => "web-server-config",
+            ArtifactKind::StatefulSet => "statefulset",
+            ArtifactKind::Secret => "secret",
             ArtifactKind::HelmChart => "helm-chart",
         }
     }

@@ -81,7 +81,57 @@ pub fn chart(req: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError> {
             ));
         }
     }
+    for d in &plan.dependencies {
+        let objects = [
+            ("statefulset", super::depend::statefulset_object(plan, d)),
+            ("service", super::depend::service_object(plan, d)),
+        ];
+        for (kind, object) in objects {
+            files.push(file(
+                &format!("templates/{}-{kind}.yaml", d.name),
+                dependency_template(req, &object).map_err(err)?,
+            ));
+        }
+        files.push(file(
+            &format!("templates/{}-secret.yaml", d.name),
+            dependency_secret(req, d),
+        ));
+    }
     Ok(files)
+}
+
+/// A dependency's object as a template: the drafted object, in the release's namespace.
+fn dependency_template(req: &DraftRequest, object: &serde_json::Value) -> Result<String, String> {
+    let mut object = object.clone();
+    object["metadata"]["namespace"] = "NAMESPACE".into();
+    let yaml = serde_saphyr::to_string(&object).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{}{}",
+        tpl_header(req),
+        yaml.replace(
+            "namespace: NAMESPACE",
+            "namespace: {{ .Release.Namespace }}"
+        )
+    ))
+}
+
+/// The dependency's Secret: its values kept when the release already has it, else generated
+/// (Helm's usual `lookup` pattern), never written into the chart.
+fn dependency_secret(req: &DraftRequest, d: &berth_core::plan::Dependency) -> String {
+    let rt = super::depend::DepRuntime::of(d);
+    let name = super::depend::secret_name(d);
+    let mut t = format!(
+        "{}{{{{- $existing := lookup \"v1\" \"Secret\" .Release.Namespace \"{name}\" }}}}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {{{{ .Release.Namespace }}}}\n  labels:\n    app.kubernetes.io/name: {dep}\n    app.kubernetes.io/instance: {{{{ .Release.Name }}}}\n    app.kubernetes.io/part-of: {{{{ .Chart.Name }}}}\n    app.kubernetes.io/managed-by: {{{{ .Release.Service }}}}\ntype: Opaque\ndata:\n",
+        tpl_header(req),
+        dep = d.name,
+    );
+    for key in &rt.keys {
+        let _ = writeln!(
+            t,
+            "  {key}: {{{{ if and $existing (index $existing.data \"{key}\") }}}}{{{{ index $existing.data \"{key}\" }}}}{{{{ else }}}}{{{{ randAlphaNum 24 | b64enc }}}}{{{{ end }}}}"
+        );
+    }
+    t
 }
 
 fn short_title(t: &str) -> &str {
@@ -200,8 +250,17 @@ spec:
         labels8 = labels_call(app, &rt, 8),
     );
     let port_env = rt.env.iter().any(|(k, _)| k == "PORT");
-    if port_env {
-        t.push_str("          env:\n            - name: PORT\n              value: {{ $svc.port | quote }}\n");
+    if port_env || !rt.secret_env.is_empty() {
+        t.push_str("          env:\n");
+        for (name, secret, key) in &rt.secret_env {
+            let _ = write!(
+                t,
+                "            - name: {name}\n              valueFrom:\n                secretKeyRef:\n                  name: {secret}\n                  key: {key}\n"
+            );
+        }
+        if port_env {
+            t.push_str("            - name: PORT\n              value: {{ $svc.port | quote }}\n");
+        }
         t.push_str("            {{- range $k, $v := $svc.env }}\n            - name: {{ $k }}\n              value: {{ $v | quote }}\n            {{- end }}\n");
     } else {
         t.push_str("          {{- with $svc.env }}\n          env:\n            {{- range $k, $v := . }}\n            - name: {{ $k }}\n              value: {{ $v | quote }}\n            {{- end }}\n          {{- end }}\n");

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 pub const MANAGED_BY: &str = "berth";
 
-fn yaml(req: &DraftRequest, v: &Value) -> String {
+pub(super) fn yaml(req: &DraftRequest, v: &Value) -> String {
     let body = serde_saphyr::to_string(v)
         .unwrap_or_else(|e| format!("# berth could not serialize this object: {e}\n"));
     format!("{}---\n{body}", header(req, "#"))
@@ -68,13 +68,12 @@ pub fn deployment_object(plan: &Plan, s: &Service) -> Value {
         "imagePullPolicy": "IfNotPresent",
         "ports": [{ "name": "http", "containerPort": rt.port, "protocol": "TCP" }],
     });
-    if !rt.env.is_empty() {
-        container["env"] = Value::Array(
-            rt.env
-                .iter()
-                .map(|(k, v)| json!({ "name": k, "value": v }))
-                .collect(),
-        );
+    if !rt.env.is_empty() || !rt.secret_env.is_empty() {
+        let from_secrets = rt.secret_env.iter().map(|(name, secret, key)| {
+            json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": secret, "key": key } } })
+        });
+        let plain = rt.env.iter().map(|(k, v)| json!({ "name": k, "value": v }));
+        container["env"] = Value::Array(from_secrets.chain(plain).collect());
     }
     if let Some(cm) = &rt.config_map {
         container["envFrom"] = json!([{ "configMapRef": { "name": cm } }]);

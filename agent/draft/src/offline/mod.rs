@@ -4,11 +4,13 @@
 //! security context and the recommended labels. Same inputs, same bytes.
 
 mod chart;
+mod depend;
 mod dockerfile;
 mod k8s;
 mod runtime;
 mod values;
 
+pub use depend::GENERATE_ANNOTATION;
 pub use runtime::Runtime;
 pub use values::ChartValues;
 
@@ -39,6 +41,27 @@ impl Drafter for OfflineDrafter {
                 message: "this artifact needs a service and the plan names none".into(),
             })
         };
+        // A dependency's artifacts are drafted from the plan's dependency of that name.
+        if let Some(d) = a
+            .service
+            .as_ref()
+            .and_then(|n| req.plan.dependencies.iter().find(|d| &d.name == n))
+            .filter(|_| req.service.is_none())
+        {
+            let object = match a.kind {
+                ArtifactKind::StatefulSet => depend::statefulset_object(req.plan, d),
+                ArtifactKind::Service => depend::service_object(req.plan, d),
+                ArtifactKind::Secret => depend::secret_object(req.plan, d),
+                _ => {
+                    return Err(DraftError::Unsupported {
+                        artifact: a.id.clone(),
+                        message: "a dependency has only a StatefulSet, a Service and a Secret"
+                            .into(),
+                    });
+                }
+            };
+            return Ok(one(k8s::yaml(req, &object), vec![]));
+        }
         Ok(match a.kind {
             ArtifactKind::Dockerfile => {
                 let (text, notes) = dockerfile::dockerfile(req, service()?);
@@ -51,6 +74,12 @@ impl Drafter for OfflineDrafter {
             ArtifactKind::Service => one(k8s::service(req, service()?), vec![]),
             ArtifactKind::ConfigMap => one(k8s::config_map(req, service()?), vec![]),
             ArtifactKind::HelmChart => chart::chart(req)?,
+            ArtifactKind::StatefulSet | ArtifactKind::Secret => {
+                return Err(DraftError::Unsupported {
+                    artifact: a.id.clone(),
+                    message: "the plan names no dependency of this name".into(),
+                });
+            }
         })
     }
 }

@@ -34,6 +34,9 @@ pub struct Runtime {
     pub resources: Resources,
     /// Plain environment variables set on the container.
     pub env: Vec<(String, String)>,
+    /// Variables from Secrets (name, Secret, key), set before the plain ones so those can
+    /// reference them as `$(NAME)`.
+    pub secret_env: Vec<(String, String, &'static str)>,
     /// The ConfigMap the container reads its environment from (a web frontend's backend URL).
     pub config_map: Option<String>,
     pub service_type: &'static str,
@@ -74,6 +77,9 @@ impl Runtime {
                 .iter()
                 .map(|e| (e.name.clone(), e.value.clone())),
         );
+        let connections = super::depend::connection_env(plan, s);
+        env.retain(|(k, _)| !connections.plain.iter().any(|(c, _)| c == k));
+        env.extend(connections.plain);
         let after_port = usize::from(env.first().is_some_and(|(k, _)| k == "PORT"));
         env[after_port..].sort_by(|a, b| a.0.cmp(&b.0));
         let config_map =
@@ -100,6 +106,7 @@ impl Runtime {
             ),
             resources: resources(s.stack, static_site),
             env,
+            secret_env: connections.secret,
             config_map,
             service_type: if s.web_frontend {
                 "NodePort"

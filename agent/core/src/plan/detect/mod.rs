@@ -93,6 +93,7 @@ pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Se
         env: tree.env_vars(),
         evidence: vec![],
         own_dockerfile: own_dockerfile(&tree).map(|(path, _)| path),
+        connects_to: Vec::new(),
         env_values: vec![],
     })
 }
@@ -174,6 +175,7 @@ fn finish(
         runtime_version: found.runtime_version,
         version: found.version,
         own_dockerfile: own.map(|(path, _)| path),
+        connects_to: Vec::new(),
         env_values: vec![],
         port,
         build_command: found.build_command,
