@@ -561,6 +561,38 @@ dns_ok() {
 }
 wait_for "DNS kubernetes.default.svc.cluster.local -> $API_SVC_IP (via $DNS_IP)" dns_ok
 
+# --- storage: a default StorageClass named `standard`, as Minikube has, with pre-made hostPath
+# volumes (mode 0777, like those Minikube's storage-provisioner makes: a database running as
+# its own uid can write there). Nothing provisions on demand: a test that frees a volume
+# gives it back (clears the folder, drops the claimRef), see agent/cli/tests/suite/node.rs.
+PV_COUNT=8
+{
+  cat <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: standard, annotations: {storageclass.kubernetes.io/is-default-class: "true"}}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: Immediate
+reclaimPolicy: Retain
+EOF
+  for i in $(seq 1 "$PV_COUNT"); do
+    mkdir -p "$STATE/pv/$i" && chmod 0777 "$STATE/pv/$i"
+    cat <<EOF
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: berth-node-pv-$i, labels: {berth.dev/node-volume: "true"}}
+spec:
+  capacity: {storage: 10Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: standard
+  hostPath: {path: $STATE/pv/$i, type: Directory}
+EOF
+  done
+} | kc apply -f - >/dev/null
+step "storage: StorageClass standard (default), $PV_COUNT hostPath volumes in $STATE/pv"
+
 emit_env >"$STATE/env"
 up_ok=1
 log "node $NODE_NAME up in $((SECONDS - t0))s: API https://127.0.0.1:$HOST_PORT (context berth-node), netns $NETNS"

@@ -318,3 +318,177 @@ fn pod_processes(needle: &str) -> Vec<PodProcess> {
     }
     found
 }
+
+/// A project laid out as real repos are (root `frontend/` Next.js, `backend/` FastAPI, and
+/// PostgreSQL in its compose file; tests/fixtures/layouts/fullstack), from `berth up --yes` to
+/// running: every Deployment available, the database drafted beside them with a generated
+/// password, the backend connected to it, and the frontend reaching the backend through its
+/// own proxy (Next's rewrites of /api).
+#[test]
+fn a_compose_project_with_postgres_comes_up_with_berth_up() {
+    let Some(kc) = node() else { return };
+    let mirror = mirror();
+    super::cluster::fresh_namespace(&kc, "notes");
+    give_back_volumes(&kc);
+    // The node pulls no public image: load the stand-in PostgreSQL under its real name, as
+    // Minikube would pull it.
+    load_public_image(
+        &format!("{mirror}/library/postgres:17-alpine"),
+        "postgres:17-alpine",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/layouts/fullstack"), dir.path());
+
+    let out = berth_with(
+        dir.path(),
+        &kc,
+        &[
+            "up",
+            "--yes",
+            "--allow-context",
+            "berth-node",
+            "--timeout",
+            "600s",
+        ],
+    );
+    let text = transcript_in(dir.path(), &out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("secret/db-credentials -n notes: generated password"),
+        "{text}"
+    );
+    for d in ["backend", "frontend"] {
+        let json = kubectl(&kc, &["-n", "notes", "get", "deployment", d, "-o", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            v["status"]["availableReplicas"].as_u64(),
+            Some(1),
+            "{d}: {json}"
+        );
+    }
+    let db = kubectl(
+        &kc,
+        &["-n", "notes", "get", "statefulset", "db", "-o", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&db).unwrap();
+    assert_eq!(v["status"]["readyReplicas"].as_u64(), Some(1), "{db}");
+    // No file in the project holds the password the cluster has.
+    let password = kubectl(
+        &kc,
+        &[
+            "-n",
+            "notes",
+            "get",
+            "secret",
+            "db-credentials",
+            "-o",
+            "jsonpath={.data.password}",
+        ],
+    );
+    assert!(password.len() > 20, "{password}");
+    for f in listing(dir.path()) {
+        let text = std::fs::read_to_string(dir.path().join(&f)).unwrap_or_default();
+        assert!(
+            !text.contains(password.trim()),
+            "{f} holds the Secret's value"
+        );
+    }
+
+    // Through the frontend's Service: Next proxies /api to the backend, which asks PostgreSQL.
+    let via_frontend = |path: &str| {
+        kubectl(
+            &kc,
+            &[
+                "get",
+                "--raw",
+                &format!("/api/v1/namespaces/notes/services/frontend:80/proxy{path}"),
+            ],
+        )
+    };
+    let health: serde_json::Value = serde_json::from_str(&via_frontend("/api/health")).unwrap();
+    assert_eq!(health["database"], "ok", "{health}");
+    let post = std::process::Command::new("kubectl")
+        .args(["--kubeconfig"])
+        .arg(&kc)
+        .args([
+            "create",
+            "--raw",
+            "/api/v1/namespaces/notes/services/frontend:80/proxy/api/notes",
+            "-f",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(br#"{"text": "written through the cluster"}"#)?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(post.status.success(), "{}", transcript(&post));
+    let notes = via_frontend("/api/notes");
+    assert!(notes.contains("written through the cluster"), "{notes}");
+    kubectl(&kc, &["delete", "namespace", "notes", "--wait=false"]);
+}
+
+/// `docker pull` of `from` (the mirror), tagged `as_name`, loaded into the node's containerd
+/// with the loader node-up.sh names (BERTH_IMAGE_LOAD).
+fn load_public_image(from: &str, as_name: &str) {
+    let run = |script: &str| {
+        let out = std::process::Command::new("sh")
+            .args(["-c", script])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{script}\n{}", transcript(&out));
+    };
+    run(&format!(
+        "docker pull -q {from} >/dev/null && docker tag {from} {as_name}"
+    ));
+    let load = std::env::var("BERTH_IMAGE_LOAD").expect("node-up.sh sets BERTH_IMAGE_LOAD");
+    run(&format!("docker save {as_name} | {load}"));
+}
+
+/// Volumes an earlier run's database left (Released) are emptied and made available again,
+/// as a dynamic provisioner would give a fresh one.
+fn give_back_volumes(kc: &Path) {
+    let json = kubectl(
+        kc,
+        &[
+            "get",
+            "pv",
+            "-l",
+            "berth.dev/node-volume=true",
+            "-o",
+            "json",
+        ],
+    );
+    let list: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for pv in list["items"].as_array().unwrap() {
+        if pv["status"]["phase"] != "Released" {
+            continue;
+        }
+        let path = pv["spec"]["hostPath"]["path"].as_str().unwrap();
+        for entry in std::fs::read_dir(path).unwrap().flatten() {
+            let p = entry.path();
+            let _ = std::fs::remove_dir_all(&p).or_else(|_| std::fs::remove_file(&p));
+        }
+        let name = pv["metadata"]["name"].as_str().unwrap();
+        kubectl(
+            kc,
+            &[
+                "patch",
+                "pv",
+                name,
+                "--type",
+                "json",
+                "-p",
+                r#"[{"op":"remove","path":"/spec/claimRef"}]"#,
+            ],
+        );
+    }
+}

@@ -108,6 +108,10 @@ pub struct Service {
     pub health: Health,
     /// Environment variables the code reads.
     pub env: Vec<String>,
+    /// Those its build reads (Next's next.config: rewrites are fixed when `next build` runs),
+    /// so they are given at build time too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub build_env: Vec<String>,
     /// Files that told berth what this is.
     pub evidence: Vec<Evidence>,
     /// Environment values the project's own files give it (its compose service's

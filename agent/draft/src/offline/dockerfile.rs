@@ -147,6 +147,22 @@ fn node_server(s: &Service, rt: &Runtime) -> String {
         manifests = manifests(s),
         install = npm_install(s, false),
     );
+    // What the build config reads is fixed when it runs (Next's rewrites): the same values
+    // the container gets, as build arguments.
+    let build_args: Vec<&(String, String)> = rt
+        .env
+        .iter()
+        .chain(rt.config_env.iter())
+        .filter(|(k, _)| s.build_env.contains(k))
+        .collect();
+    if !build_args.is_empty() {
+        out.push_str(
+            "# Read by the build config, so given to the build as well as to the container.\n",
+        );
+        for (k, v) in build_args {
+            let _ = writeln!(out, "ARG {k}={v}");
+        }
+    }
     let prune = match s.tool.as_deref() {
         Some("pnpm") => "pnpm prune --prod",
         Some("yarn") => {

@@ -39,6 +39,8 @@ pub struct Runtime {
     pub secret_env: Vec<(String, String, &'static str)>,
     /// The ConfigMap the container reads its environment from (a web frontend's backend URL).
     pub config_map: Option<String>,
+    /// What that ConfigMap holds.
+    pub config_env: Vec<(String, String)>,
     pub service_type: &'static str,
     /// The port the Service exposes.
     pub service_port: u16,
@@ -107,6 +109,12 @@ impl Runtime {
             resources: resources(s.stack, static_site),
             env,
             secret_env: connections.secret,
+            // Only a frontend has one: asking a backend for its URL here would recurse.
+            config_env: config_map
+                .as_ref()
+                .and_then(|_| backend_url(plan))
+                .map(|url| vec![(backend_url_var(s), url)])
+                .unwrap_or_default(),
             config_map,
             service_type: if s.web_frontend {
                 "NodePort"

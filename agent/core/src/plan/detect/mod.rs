@@ -94,6 +94,7 @@ pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Se
         evidence: vec![],
         own_dockerfile: own_dockerfile(&tree).map(|(path, _)| path),
         connects_to: Vec::new(),
+        build_env: Vec::new(),
         env_values: vec![],
     })
 }
@@ -176,6 +177,7 @@ fn finish(
         version: found.version,
         own_dockerfile: own.map(|(path, _)| path),
         connects_to: Vec::new(),
+        build_env: tree.env_vars_in(|f| f.starts_with("next.config.")),
         env_values: vec![],
         port,
         build_command: found.build_command,

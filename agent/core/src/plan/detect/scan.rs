@@ -256,6 +256,19 @@ impl SourceTree {
         }
     }
 
+    /// Environment variables the files `pred` picks read, sorted.
+    pub fn env_vars_in(&self, pred: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut vars = BTreeSet::new();
+        for file in self.files(pred) {
+            if let Some(text) = self.text(file) {
+                for p in ENV_PATTERNS.iter() {
+                    vars.extend(p.captures_iter(&text).map(|c| c[1].to_string()));
+                }
+            }
+        }
+        vars.into_iter().collect()
+    }
+
     /// Environment variables the code reads, sorted.
     pub fn env_vars(&self) -> Vec<String> {
         let mut vars = BTreeSet::new();
