@@ -86,6 +86,15 @@ impl Runtime {
         env[after_port..].sort_by(|a, b| a.0.cmp(&b.0));
         let config_map =
             (s.web_frontend && backend(plan).is_some()).then(|| format!("{}-config", s.name));
+        // Only a frontend has one: asking a backend for its URL here would recurse.
+        let config_env: Vec<(String, String)> = config_map
+            .as_ref()
+            .and_then(|_| backend_url(plan))
+            .map(|url| vec![(backend_url_var(s), url)])
+            .unwrap_or_default();
+        // The backend's URL is the ConfigMap's (its Service's cluster name), not the compose
+        // file's: a value set here would hide it.
+        env.retain(|(k, _)| !config_env.iter().any(|(c, _)| c == k));
         Runtime {
             name: s.name.clone(),
             namespace: plan.app.clone(),
@@ -109,12 +118,7 @@ impl Runtime {
             resources: resources(s.stack, static_site),
             env,
             secret_env: connections.secret,
-            // Only a frontend has one: asking a backend for its URL here would recurse.
-            config_env: config_map
-                .as_ref()
-                .and_then(|_| backend_url(plan))
-                .map(|url| vec![(backend_url_var(s), url)])
-                .unwrap_or_default(),
+            config_env,
             config_map,
             service_type: if s.web_frontend {
                 "NodePort"
