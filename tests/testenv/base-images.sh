@@ -18,6 +18,8 @@
 #   golang        golang:1.26-alpine           library/golang:1.26-alpine
 #   maven         maven:3.9-eclipse-temurin-21 library/maven:3.9-eclipse-temurin-21
 #   temurin-jre   eclipse-temurin:21-jre-alpine  library/eclipse-temurin:21-jre-alpine
+#   postgres      postgres:17-alpine           library/postgres:17-alpine
+#   redis         redis:7-alpine               library/redis:7-alpine
 #
 # WHAT DIFFERS FROM THE REAL IMAGES (also printed when an image is built):
 #   all       One layer, no history; built on Debian 12 (bookworm) even where the real image
@@ -63,6 +65,36 @@
 #             Maven Central's apache-maven bin.tar.gz in /usr/share/maven, with the real
 #             image's MAVEN_HOME/MAVEN_CONFIG and a mvn-entrypoint.sh that copies
 #             /usr/share/maven/ref into $MAVEN_CONFIG; Cmd ["mvn"].
+#   postgres  Debian 13 (trixie)'s postgresql-17 (Debian's build, with LLVM JIT and ICU, plus the
+#             postgresql-common and perl it depends on) in /usr/lib/postgresql/17/bin, which is
+#             on PATH, instead of PostgreSQL 17 in /usr/local; the cluster Debian's postinst
+#             makes (/var/lib/postgresql/17/main, /etc/postgresql/17) and the snakeoil cert are
+#             removed, en_US.UTF-8 is generated for LANG=en_US.utf8. Same user postgres 70:70
+#             (also in Debian's ssl-cert group), PGDATA /var/lib/postgresql/data (1777),
+#             /var/run/postgresql (3777), listen_addresses = '*' in the sample config,
+#             /docker-entrypoint-initdb.d, EXPOSE 5432, StopSignal SIGINT, Cmd ["postgres"].
+#             docker-entrypoint.sh is a POSIX sh rewrite of the real (bash) one for the same
+#             variables (POSTGRES_PASSWORD, _USER, _DB, _INITDB_ARGS, _INITDB_WALDIR,
+#             _HOST_AUTH_METHOD, the *_FILE forms): initdb (trust on the socket, as in the real
+#             image), "host all all all scram-sha-256" in pg_hba.conf, a socket-only server that
+#             creates POSTGRES_DB and runs the init files (*.sh, *.sql, *.sql.gz/.xz/.zst; a
+#             sourced *.sh runs in dash and gets docker_process_sql, none of the real script's
+#             other functions or bash arrays), nss_wrapper for a uid not in /etc/passwd, and as
+#             root it chowns $PGDATA and runs itself again as postgres with setpriv (no gosu).
+#             The password goes to initdb on a pipe, so nothing is written outside $PGDATA; runs
+#             as 70 under a read-only root with volumes on PGDATA's parent, /var/run/postgresql
+#             and /tmp (/tmp only for nss_wrapper). No docker-ensure-initdb.sh, and no VOLUME
+#             (mkimage.py writes none): under --read-only, mount one on PGDATA or its parent.
+#   redis     Debian 12's redis-server 7.0 (+ redis-tools: redis-cli, redis-benchmark) in /usr/bin
+#             instead of Redis 7.4 in /usr/local/bin; Debian's /etc/redis, /var/lib/redis and
+#             /var/log/redis removed. The real image's redis-server is built with protected-mode
+#             off; Debian's is not, so docker-entrypoint.sh (the real one, setpriv instead of
+#             gosu) adds --protected-mode no when redis-server gets no config file, or one that
+#             does not set protected-mode itself (an included file is not looked at; a later
+#             --protected-mode argument still wins). Same user redis 999, group redis 1000 (the
+#             alpine image's ids; the Debian-based real image uses 999:999), home /home/redis,
+#             /data owned by it, WorkingDir /data, umask 0077, EXPOSE 6379, Cmd ["redis-server"];
+#             no VOLUME /data.
 #
 # Usage:  eval "$(tests/testenv/base-images.sh)"        # build what is missing, start the
 #             registry (registry.sh), push all; prints export BERTH_REGISTRY_MIRROR=...
@@ -70,8 +102,8 @@
 #         tests/testenv/base-images.sh --no-push [NAME...]   # build the archives only
 #         tests/testenv/base-images.sh --list           # NAME and mirror path, one a line
 #         tests/testenv/base-images.sh --stop           # = registry.sh --stop
-# Names:  rust distroless-cc distroless-static node nginx python golang (the default set);
-#         maven temurin-jre (only when named, or with BERTH_BASE_IMAGES_JAVA=1).
+# Names:  rust distroless-cc distroless-static node nginx python golang postgres redis
+#         (the default set); maven temurin-jre (only when named, or with BERTH_BASE_IMAGES_JAVA=1).
 # Cache:  ${BERTH_TESTENV:-$HOME/.cache/berth-testenv}/base-images-$VERSION/
 #           images/<name>.tar (docker-archives; an image whose archive exists is not rebuilt),
 #           rootfs/<debootstrap set>/ (stripped debootstrap results, reused), blobs/ (gzipped
@@ -116,8 +148,10 @@ declare -A REF=(
   [golang]=library/golang:1.26-alpine
   [maven]=library/maven:3.9-eclipse-temurin-21
   [temurin-jre]=library/eclipse-temurin:21-jre-alpine
+  [postgres]=library/postgres:17-alpine
+  [redis]=library/redis:7-alpine
 )
-DEFAULT=(rust distroless-cc distroless-static node nginx python golang)
+DEFAULT=(rust distroless-cc distroless-static node nginx python golang postgres redis)
 JAVA=(maven temurin-jre)
 
 push=1
@@ -258,6 +292,23 @@ write_image() {
   rm -rf "$rootfs"
 }
 
+# set_ids ROOTFS USER UID GID: give USER and its group (of the same name, as a package's
+# postinst made them with adduser --system --group) the real image's ids, and hand the files
+# that were the old ids' to the new ones.
+set_ids() {
+  local r="$1" u="$2" uid="$3" gid="$4" ouid ogid
+  ouid="$(awk -F: -v u="$u" '$1 == u { print $3 }' "$r/etc/passwd")"
+  ogid="$(awk -F: -v u="$u" '$1 == u { print $3 }' "$r/etc/group")"
+  [[ -n "$ouid" && -n "$ogid" ]] || die "no user and group $u in $r"
+  ! awk -F: -v u="$u" -v id="$uid" '$1 != u && $3 == id { f = 1 } END { exit !f }' "$r/etc/passwd" || die "uid $uid is taken in $r"
+  ! awk -F: -v u="$u" -v id="$gid" '$1 != u && $3 == id { f = 1 } END { exit !f }' "$r/etc/group" || die "gid $gid is taken in $r"
+  awk -F: -v OFS=: -v u="$u" -v uid="$uid" -v gid="$gid" '$1 == u { $3 = uid; $4 = gid } { print }' "$r/etc/passwd" >"$TMP/passwd"
+  awk -F: -v OFS=: -v u="$u" -v gid="$gid" '$1 == u { $3 = gid } { print }' "$r/etc/group" >"$TMP/group"
+  cat "$TMP/passwd" >"$r/etc/passwd"; cat "$TMP/group" >"$r/etc/group"
+  find "$r" -xdev -uid "$ouid" -exec chown -h "$uid" {} +
+  find "$r" -xdev -gid "$ogid" -exec chgrp -h "$gid" {} +
+}
+
 # pkg_paths ROOTFS PKG...: the paths dpkg installed for PKGs (relative, no leading /).
 pkg_paths() {
   local r="$1" p f; shift
@@ -317,6 +368,9 @@ base_rootfs()   { debootstrap_set base "$SUITE" ca-certificates,libssl3,libgomp1
 rust_rootfs()   { debootstrap_set rust "$SUITE" ca-certificates,gcc,libc6-dev; }
 python_rootfs() { debootstrap_set python "$SUITE" ca-certificates,python3,python3-venv,python3-pip; }
 nginx_rootfs()  { debootstrap_set nginx "$SUITE" ca-certificates,nginx-light,gettext-base; }
+# PostgreSQL 17 is in Debian 13 only (bookworm has 15)
+postgres_rootfs() { debootstrap_set postgres "$JAVA_SUITE" ca-certificates,postgresql-17,locales,libnss-wrapper,tzdata,xz-utils,zstd; }
+redis_rootfs()  { debootstrap_set redis "$SUITE" ca-certificates,redis-server,tzdata; }
 
 # --- the stand-ins -------------------------------------------------------------------------
 build_rust() {
@@ -677,6 +731,271 @@ build_golang() {
   write_image golang "$r" --workdir /go --cmd '["/bin/sh"]' \
     --env PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env GOLANG_VERSION="${ver#go}" --env GOTOOLCHAIN=local --env GOPATH=/go
+}
+
+# PostgreSQL: Debian 13's postgresql-17 under the real image's user, PGDATA and entrypoint.
+build_postgres() {
+  local src r; src="$(postgres_rootfs)"; r="$(work_copy "$src" postgres)"
+  local bin=/usr/lib/postgresql/17/bin ver
+  [[ -x "$r$bin/postgres" ]] || die "no $bin/postgres in $r"
+  ver="$(chroot "$r" "$bin/postgres" --version | awk '{print $3}')"
+  # the cluster Debian's postinst made (pg_createcluster 17 main), its config and snakeoil cert
+  rm -rf "$r"/var/lib/postgresql/* "$r"/etc/postgresql/* "$r"/var/log/postgresql \
+    "$r/etc/ssl/private/ssl-cert-snakeoil.key" "$r/etc/ssl/certs/ssl-cert-snakeoil.pem"
+  set_ids "$r" postgres 70 70
+  # the real image's locale (alpine needs no locale files; glibc does)
+  chroot "$r" /usr/bin/localedef -i en_US -c -f UTF-8 en_US.UTF-8 >&2
+  # "correct by default" sample config, as in the real image
+  local sample="$r/usr/share/postgresql/17/postgresql.conf.sample"
+  sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$sample"
+  grep -qF "listen_addresses = '*'" "$sample" || die "could not set listen_addresses in $sample"
+  install -d -o 70 -g 70 -m 1777 "$r/var/lib/postgresql"
+  install -d -o 70 -g 70 -m 1777 "$r/var/lib/postgresql/data"
+  install -d -o 70 -g 70 -m 3777 "$r/run/postgresql"
+  install -d -m 0755 "$r/docker-entrypoint-initdb.d"
+  [[ -x "$r/usr/bin/setpriv" ]] || die "no setpriv in $r (util-linux)"
+  cat >"$r/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+# docker-entrypoint.sh of the postgres:17-alpine stand-in (tests/testenv/base-images.sh): what
+# the real image's bash entrypoint does, in POSIX sh. If the command is postgres (or starts
+# with "-") and $PGDATA holds no database: initdb as $POSTGRES_USER with $POSTGRES_PASSWORD,
+# "host all all all <password_encryption>" in pg_hba.conf, then a socket-only server creates
+# $POSTGRES_DB and runs /docker-entrypoint-initdb.d/*. Run as root, it hands $PGDATA to
+# postgres and runs itself again as postgres (setpriv instead of gosu).
+set -e
+
+# file_env VAR [DEFAULT]: $VAR, else the contents of the file $VAR_FILE, else DEFAULT
+file_env() {
+	eval "_val=\${$1:-} _file=\${$1_FILE:-}"
+	if [ -n "$_val" ] && [ -n "$_file" ]; then
+		printf >&2 'error: both %s and %s_FILE are set (but are exclusive)\n' "$1" "$1"
+		exit 1
+	fi
+	if [ -z "$_val" ]; then
+		if [ -n "$_file" ]; then _val="$(cat "$_file")"; else _val="${2:-}"; fi
+	fi
+	export "$1=$_val"
+	unset "$1_FILE"
+}
+
+# quote ARG...: the args as one shell-quoted string (pg_ctl -o hands it to a shell)
+quote() {
+	for _a; do printf "'%s' " "$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")"; done
+}
+
+# docker_process_sql [PSQL-ARGS]: psql on the socket as $POSTGRES_USER (also for sourced *.sh)
+docker_process_sql() {
+	if [ -n "$POSTGRES_DB" ]; then set -- --dbname "$POSTGRES_DB" "$@"; fi
+	PGHOST= PGHOSTADDR= psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc "$@"
+}
+
+want_help() {
+	for _a; do
+		case "$_a" in -'?'|--help|--describe-config|-V|--version) return 0 ;; esac
+	done
+	return 1
+}
+
+if [ "${1#-}" != "$1" ]; then
+	set -- postgres "$@"
+fi
+
+if [ "$1" = 'postgres' ] && ! want_help "$@"; then
+	file_env POSTGRES_PASSWORD
+	file_env POSTGRES_USER postgres
+	file_env POSTGRES_DB "$POSTGRES_USER"
+	file_env POSTGRES_INITDB_ARGS
+	: "${POSTGRES_HOST_AUTH_METHOD:=}"
+
+	# directories (chmod may fail on a volume or a read-only root: postgres says so later)
+	mkdir -p "$PGDATA"
+	chmod 00700 "$PGDATA" || :
+	mkdir -p /var/run/postgresql || :
+	chmod 03775 /var/run/postgresql 2>/dev/null || :
+	if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then
+		mkdir -p "$POSTGRES_INITDB_WALDIR"
+		if [ "$(id -u)" = '0' ]; then
+			find "$POSTGRES_INITDB_WALDIR" \! -user postgres -exec chown postgres '{}' +
+		fi
+		chmod 700 "$POSTGRES_INITDB_WALDIR"
+	fi
+	if [ "$(id -u)" = '0' ]; then
+		find "$PGDATA" \! -user postgres -exec chown postgres '{}' +
+		find /var/run/postgresql \! -user postgres -exec chown postgres '{}' + 2>/dev/null || :
+		exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
+	fi
+
+	if [ ! -s "$PGDATA/PG_VERSION" ]; then
+		if [ -z "$POSTGRES_PASSWORD" ] && [ 'trust' != "$POSTGRES_HOST_AUTH_METHOD" ]; then
+			cat >&2 <<-'EOE'
+				Error: Database is uninitialized and superuser password is not specified.
+				       You must specify POSTGRES_PASSWORD to a non-empty value for the
+				       superuser. For example, "-e POSTGRES_PASSWORD=password" on "docker run".
+
+				       You may also use "POSTGRES_HOST_AUTH_METHOD=trust" to allow all
+				       connections without a password. This is *not* recommended.
+			EOE
+			exit 1
+		fi
+		if [ 'trust' = "$POSTGRES_HOST_AUTH_METHOD" ]; then
+			echo >&2 'WARNING: POSTGRES_HOST_AUTH_METHOD has been set to "trust": anyone who reaches the port can connect without a password.'
+		fi
+		# check dir permissions to reduce likelihood of half-initialized database
+		ls /docker-entrypoint-initdb.d/ >/dev/null
+
+		# initdb wants the current uid in /etc/passwd: fake it with nss_wrapper if it is not
+		if ! getent passwd "$(id -u)" >/dev/null 2>&1; then
+			for _w in /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so; do
+				if [ -s "$_w" ]; then
+					NSS_WRAPPER_PASSWD="$(mktemp)" NSS_WRAPPER_GROUP="$(mktemp)"
+					export LD_PRELOAD="$_w" NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+					printf 'postgres:x:%s:%s:PostgreSQL:%s:/bin/false\n' "$(id -u)" "$(id -g)" "$PGDATA" >"$NSS_WRAPPER_PASSWD"
+					printf 'postgres:x:%s:\n' "$(id -g)" >"$NSS_WRAPPER_GROUP"
+					break
+				fi
+			done
+		fi
+		# the password on initdb's stdin: no file to write (the root may be read-only);
+		# --pwfile refuses a properly empty file, hence the "\n"
+		_wal=
+		if [ -n "${POSTGRES_INITDB_WALDIR:-}" ]; then _wal='--waldir="$POSTGRES_INITDB_WALDIR" '; fi
+		printf '%s\n' "$POSTGRES_PASSWORD" \
+			| eval 'initdb --username="$POSTGRES_USER" --pwfile=/dev/stdin '"$_wal$POSTGRES_INITDB_ARGS"
+		if [ -n "${NSS_WRAPPER_PASSWD:-}" ]; then
+			rm -f "$NSS_WRAPPER_PASSWD" "$NSS_WRAPPER_GROUP"
+			unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+		fi
+
+		# "host all all all" with the configured password_encryption (scram-sha-256)
+		shift
+		_auth="$(postgres -C password_encryption "$@")"
+		: "${POSTGRES_HOST_AUTH_METHOD:=$_auth}"
+		{
+			printf '\n'
+			if [ 'trust' = "$POSTGRES_HOST_AUTH_METHOD" ]; then
+				printf '# warning trust is enabled for all connections\n'
+			fi
+			printf 'host all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD"
+		} >>"$PGDATA/pg_hba.conf"
+
+		# a server on the unix socket only, to create the database and run the init files
+		export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
+		NOTIFY_SOCKET= PGUSER="${PGUSER:-$POSTGRES_USER}" \
+			pg_ctl -D "$PGDATA" -o "$(quote "$@" -c listen_addresses= -p "${PGPORT:-5432}")" -w start
+
+		_exists="$(POSTGRES_DB= docker_process_sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only <<-'EOSQL'
+			SELECT 1 FROM pg_database WHERE datname = :'db' ;
+		EOSQL
+		)"
+		if [ -z "$_exists" ]; then
+			POSTGRES_DB= docker_process_sql --dbname postgres --set db="$POSTGRES_DB" <<-'EOSQL'
+				CREATE DATABASE :"db" ;
+			EOSQL
+			printf '\n'
+		fi
+
+		printf '\n'
+		for _f in /docker-entrypoint-initdb.d/*; do
+			[ -e "$_f" ] || continue
+			case "$_f" in
+				*.sh)
+					if [ -x "$_f" ]; then
+						printf '%s: running %s\n' "$0" "$_f"; "$_f"
+					else
+						printf '%s: sourcing %s\n' "$0" "$_f"; . "$_f"
+					fi
+					;;
+				*.sql)     printf '%s: running %s\n' "$0" "$_f"; docker_process_sql -f "$_f"; printf '\n' ;;
+				*.sql.gz)  printf '%s: running %s\n' "$0" "$_f"; gunzip -c "$_f" | docker_process_sql; printf '\n' ;;
+				*.sql.xz)  printf '%s: running %s\n' "$0" "$_f"; xzcat "$_f" | docker_process_sql; printf '\n' ;;
+				*.sql.zst) printf '%s: running %s\n' "$0" "$_f"; zstd -dc "$_f" | docker_process_sql; printf '\n' ;;
+				*)         printf '%s: ignoring %s\n' "$0" "$_f" ;;
+			esac
+			printf '\n'
+		done
+
+		PGUSER="${PGUSER:-postgres}" pg_ctl -D "$PGDATA" -m fast -w stop
+		unset PGPASSWORD
+		set -- postgres "$@"
+		printf '\nPostgreSQL init process complete; ready for start up.\n\n'
+	else
+		printf '\nPostgreSQL Database directory appears to contain a database; Skipping initialization\n\n'
+	fi
+fi
+
+exec "$@"
+EOF
+  chmod 0755 "$r/usr/local/bin/docker-entrypoint.sh"
+  sh -n "$r/usr/local/bin/docker-entrypoint.sh" || die "docker-entrypoint.sh does not parse"
+  log "postgres: Debian 13's PostgreSQL $ver (postgresql-17), user postgres 70:70"
+  write_image postgres "$r" --workdir "" --entrypoint '["docker-entrypoint.sh"]' --cmd '["postgres"]' \
+    --expose 5432/tcp --stop-signal SIGINT \
+    --env PATH=/usr/local/sbin:/usr/local/bin:$bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env LANG=en_US.utf8 --env PG_MAJOR=17 --env PG_VERSION="$ver" --env PGDATA=/var/lib/postgresql/data
+}
+
+# Redis: Debian 12's redis-server 7.0 under the real image's user, /data and entrypoint.
+build_redis() {
+  local src r; src="$(redis_rootfs)"; r="$(work_copy "$src" redis)"
+  local ver; ver="$(chroot "$r" /usr/bin/redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')"
+  [[ -n "$ver" ]] || die "no redis-server in $r"
+  # Debian's service config, its dir and log folders (the real image has none of them)
+  rm -rf "$r"/etc/redis "$r"/var/lib/redis "$r"/var/log/redis
+  set_ids "$r" redis 999 1000
+  awk -F: -v OFS=: '$1 == "redis" { $5 = "Linux User,,,"; $6 = "/home/redis"; $7 = "/sbin/nologin" } { print }' \
+    "$r/etc/passwd" >"$TMP/passwd" && cat "$TMP/passwd" >"$r/etc/passwd"
+  install -d -o 999 -g 1000 -m 0755 "$r/home/redis" "$r/data"
+  [[ -x "$r/usr/bin/setpriv" ]] || die "no setpriv in $r (util-linux)"
+  cat >"$r/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+# docker-entrypoint.sh of the redis:7-alpine stand-in (tests/testenv/base-images.sh): the real
+# image's entrypoint, with setpriv instead of gosu. The real image's redis-server is built with
+# protected-mode off by default; Debian's is not, so "--protected-mode no" is added when
+# redis-server gets no config file or one that does not set protected-mode (a later
+# --protected-mode on the command line still wins).
+set -e
+
+# first arg is `-f` or `--some-option`
+# or first arg is `something.conf`
+if [ "${1#-}" != "$1" ] || [ "${1%.conf}" != "$1" ]; then
+	set -- redis-server "$@"
+fi
+
+# allow the container to be started with `--user`
+if [ "$1" = 'redis-server' ] && [ "$(id -u)" = '0' ]; then
+	find . \! -user redis -exec chown redis '{}' +
+	exec setpriv --reuid=redis --regid=redis --init-groups "$0" "$@"
+fi
+
+if [ "$1" = 'redis-server' ]; then
+	shift
+	case "${1:-}" in
+		''|--*) set -- redis-server --protected-mode no "$@" ;;
+		-) set -- redis-server "$@" ;;
+		*)
+			_conf="$1"; shift
+			if grep -qiE '^[[:space:]]*protected-mode[[:space:]]' "$_conf" 2>/dev/null; then
+				set -- redis-server "$_conf" "$@"
+			else
+				set -- redis-server "$_conf" --protected-mode no "$@"
+			fi
+			;;
+	esac
+fi
+
+# set an appropriate umask (if one isn't set already)
+um="$(umask)"
+if [ "$um" = '0022' ]; then
+	umask 0077
+fi
+
+exec "$@"
+EOF
+  chmod 0755 "$r/usr/local/bin/docker-entrypoint.sh"
+  sh -n "$r/usr/local/bin/docker-entrypoint.sh" || die "docker-entrypoint.sh does not parse"
+  log "redis: Debian's redis-server $ver stands in for Redis 7.4 (see the header), user redis 999:1000"
+  write_image redis "$r" --workdir /data --entrypoint '["docker-entrypoint.sh"]' --cmd '["redis-server"]' \
+    --expose 6379/tcp --env REDIS_VERSION="$ver"
 }
 
 # Java: Debian 13's OpenJDK 21 under Temurin's paths; Maven from Maven Central.
