@@ -407,31 +407,76 @@ fn a_compose_project_with_postgres_comes_up_with_berth_up() {
     };
     let health: serde_json::Value = serde_json::from_str(&via_frontend("/api/health")).unwrap();
     assert_eq!(health["database"], "ok", "{health}");
-    let post = std::process::Command::new("kubectl")
-        .args(["--kubeconfig"])
-        .arg(&kc)
-        .args([
-            "create",
-            "--raw",
-            "/api/v1/namespaces/notes/services/frontend:80/proxy/api/notes",
-            "-f",
-            "-",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all(br#"{"text": "written through the cluster"}"#)?;
-            c.wait_with_output()
-        })
-        .unwrap();
-    assert!(post.status.success(), "{}", transcript(&post));
-    let notes = via_frontend("/api/notes");
+    // A note written through the frontend's NodePort, from inside the node's network (as a
+    // browser on the host of a Minikube VM would), is stored in PostgreSQL and outlives the
+    // database's pod.
+    let port = kubectl(
+        &kc,
+        &[
+            "-n",
+            "notes",
+            "get",
+            "service",
+            "frontend",
+            "-o",
+            "jsonpath={.spec.ports[0].nodePort}",
+        ],
+    );
+    let node_ip = kubectl(
+        &kc,
+        &[
+            "get",
+            "node",
+            "-o",
+            "jsonpath={.items[0].status.addresses[0].address}",
+        ],
+    );
+    let url = format!("http://{}:{}/api/notes", node_ip.trim(), port.trim());
+    let netns = std::env::var("BERTH_NODE_NETNS").unwrap_or_else(|_| "berth-node".into());
+    let curl = |args: &[&str]| {
+        let out = std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &netns,
+                "curl",
+                "-sS",
+                "--fail",
+                "--max-time",
+                "20",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "curl {args:?}\n{}", transcript(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let created = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"text": "written through the cluster"}"#,
+        &url,
+    ]);
+    assert!(created.contains("written through the cluster"), "{created}");
+    kubectl(
+        &kc,
+        &["-n", "notes", "delete", "pod", "db-0", "--wait=true"],
+    );
+    kubectl(
+        &kc,
+        &[
+            "-n",
+            "notes",
+            "rollout",
+            "status",
+            "statefulset/db",
+            "--timeout=180s",
+        ],
+    );
+    let notes = curl(&[&url]);
     assert!(notes.contains("written through the cluster"), "{notes}");
     kubectl(&kc, &["delete", "namespace", "notes", "--wait=false"]);
 }
