@@ -284,7 +284,7 @@ fn the_sample_app_is_detected() {
 /// compose file that builds them; `apps/*` of a workspace, without the packages that do not run.
 #[test]
 fn services_are_found_where_real_repos_keep_them() {
-    for layout in ["compose", "workspaces"] {
+    for layout in ["compose", "workspaces", "fullstack"] {
         let dir = fixture(&format!("layouts/{layout}"));
         let out = berth(dir.path(), &["plan", "--no-write"]);
         assert!(out.status.success(), "{}", transcript(&out));
@@ -336,6 +336,30 @@ fn services_are_found_where_real_repos_keep_them() {
     assert!(secret.contains("berth.dev/generate: password"), "{secret}");
     assert!(!secret.contains("\ndata:"), "{secret}");
     assert!(staged.join("backend/Dockerfile").exists());
+
+    // Next's rewrites are fixed by `next build`: the variable next.config reads is given to the
+    // build with the container's value (the backend's cluster name, not compose's `backend`).
+    let dir = fixture("layouts/fullstack");
+    assert!(berth(dir.path(), &["draft"]).status.success());
+    let staged = dir.path().join(".berth/staged/files");
+    let dockerfile = std::fs::read_to_string(staged.join("frontend/Dockerfile")).unwrap();
+    let arg = "ARG BACKEND_URL=http://backend.notes.svc.cluster.local:8000";
+    let build = dockerfile.find("RUN npm run build").unwrap();
+    assert!(
+        dockerfile.find(arg).is_some_and(|at| at < build),
+        "{dockerfile}"
+    );
+    let cm =
+        std::fs::read_to_string(staged.join("manifests/k8s/frontend-configmap.yaml")).unwrap();
+    assert!(
+        cm.contains("BACKEND_URL: http://backend.notes.svc.cluster.local:8000"),
+        "{cm}"
+    );
+    let db = std::fs::read_to_string(staged.join("manifests/k8s/db-statefulset.yaml")).unwrap();
+    assert!(db.contains("image: postgres:17-alpine"), "{db}");
+    let frontend =
+        std::fs::read_to_string(staged.join("manifests/k8s/frontend-deployment.yaml")).unwrap();
+    assert!(!frontend.contains("db-credentials"), "{frontend}");
 }
 
 #[test]
