@@ -205,7 +205,69 @@ fn every_stack_is_drafted_built_and_answers_on_the_real_node() {
             "a real pod answered, nothing was skipped: {v:#}"
         );
     }
+    // The site's bundle calls its backend on its own origin, as a browser can, and the site's
+    // nginx takes that path to the backend's Service.
+    let site = node_port_url(&kc, "stacks", "site");
+    let index = node_curl(&[&format!("{site}/")]);
+    let script = index
+        .split('"')
+        .find(|p| p.starts_with("/assets/") && p.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no script in the site's page: {index}"));
+    let bundle = node_curl(&[&format!("{site}{script}")]);
+    assert!(bundle.contains("\"/_backend\""), "{bundle}");
+    assert!(!bundle.contains("svc.cluster.local"), "{bundle}");
+    let via_site = node_curl(&[&format!("{site}/_backend/healthz")]);
+    assert!(via_site.contains(r#""stack":"go""#), "{via_site}");
     kubectl(&kc, &["delete", "namespace", "stacks", "--wait=false"]);
+}
+
+/// `http://<node>:<nodePort>` of a NodePort Service: what a browser on the host of a Minikube
+/// VM opens.
+fn node_port_url(kc: &Path, namespace: &str, service: &str) -> String {
+    let port = kubectl(
+        kc,
+        &[
+            "-n",
+            namespace,
+            "get",
+            "service",
+            service,
+            "-o",
+            "jsonpath={.spec.ports[0].nodePort}",
+        ],
+    );
+    let node_ip = kubectl(
+        kc,
+        &[
+            "get",
+            "node",
+            "-o",
+            "jsonpath={.items[0].status.addresses[0].address}",
+        ],
+    );
+    format!("http://{}:{}", node_ip.trim(), port.trim())
+}
+
+/// curl from inside the node's network namespace (the host has no route to the node's
+/// addresses); a failed request fails the test with curl's own message.
+fn node_curl(args: &[&str]) -> String {
+    let netns = std::env::var("BERTH_NODE_NETNS").unwrap_or_else(|_| "berth-node".into());
+    let out = std::process::Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &netns,
+            "curl",
+            "-sS",
+            "--fail",
+            "--max-time",
+            "20",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "curl {args:?}\n{}", transcript(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn mirror() -> String {
@@ -382,7 +444,7 @@ fn a_compose_project_with_postgres_comes_up_with_berth_up() {
             "secret",
             "db-credentials",
             "-o",
-            "jsonpath={.data.password}",
+            "go-template={{.data.password | base64decode}}",
         ],
     );
     assert!(password.len() > 20, "{password}");
@@ -410,48 +472,8 @@ fn a_compose_project_with_postgres_comes_up_with_berth_up() {
     // A note written through the frontend's NodePort, from inside the node's network (as a
     // browser on the host of a Minikube VM would), is stored in PostgreSQL and outlives the
     // database's pod.
-    let port = kubectl(
-        &kc,
-        &[
-            "-n",
-            "notes",
-            "get",
-            "service",
-            "frontend",
-            "-o",
-            "jsonpath={.spec.ports[0].nodePort}",
-        ],
-    );
-    let node_ip = kubectl(
-        &kc,
-        &[
-            "get",
-            "node",
-            "-o",
-            "jsonpath={.items[0].status.addresses[0].address}",
-        ],
-    );
-    let url = format!("http://{}:{}/api/notes", node_ip.trim(), port.trim());
-    let netns = std::env::var("BERTH_NODE_NETNS").unwrap_or_else(|_| "berth-node".into());
-    let curl = |args: &[&str]| {
-        let out = std::process::Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &netns,
-                "curl",
-                "-sS",
-                "--fail",
-                "--max-time",
-                "20",
-            ])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "curl {args:?}\n{}", transcript(&out));
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let created = curl(&[
+    let url = format!("{}/api/notes", node_port_url(&kc, "notes", "frontend"));
+    let created = node_curl(&[
         "-X",
         "POST",
         "-H",
@@ -476,7 +498,7 @@ fn a_compose_project_with_postgres_comes_up_with_berth_up() {
             "--timeout=180s",
         ],
     );
-    let notes = curl(&[&url]);
+    let notes = node_curl(&[&url]);
     assert!(notes.contains("written through the cluster"), "{notes}");
     kubectl(&kc, &["delete", "namespace", "notes", "--wait=false"]);
 }

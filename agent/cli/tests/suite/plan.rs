@@ -349,8 +349,7 @@ fn services_are_found_where_real_repos_keep_them() {
         dockerfile.find(arg).is_some_and(|at| at < build),
         "{dockerfile}"
     );
-    let cm =
-        std::fs::read_to_string(staged.join("manifests/k8s/frontend-configmap.yaml")).unwrap();
+    let cm = std::fs::read_to_string(staged.join("manifests/k8s/frontend-configmap.yaml")).unwrap();
     assert!(
         cm.contains("BACKEND_URL: http://backend.notes.svc.cluster.local:8000"),
         "{cm}"

@@ -157,21 +157,33 @@ pub fn find(
 ) -> Vec<Dependency> {
     let mut found: Vec<Dependency> = Vec::new();
     let default_name = app.replace('-', "_");
-    let add = |kind: DependencyKind, evidence: Evidence, found: &mut Vec<Dependency>| match found
-        .iter_mut()
-        .find(|d| d.kind == kind)
-    {
-        Some(d) => d.evidence.push(evidence),
-        None => found.push(Dependency {
-            name: kind.as_str().into(),
-            kind,
-            image: kind.image(None),
-            database: default_name.clone(),
-            user: default_name.clone(),
-            used_by: Vec::new(),
-            evidence: vec![evidence],
-        }),
-    };
+    // The dependency of that kind, now with this evidence (added on first sight).
+    fn add<'a>(
+        kind: DependencyKind,
+        evidence: Evidence,
+        found: &'a mut Vec<Dependency>,
+        default_name: &str,
+    ) -> &'a mut Dependency {
+        let at = match found.iter().position(|d| d.kind == kind) {
+            Some(at) => {
+                found[at].evidence.push(evidence);
+                at
+            }
+            None => {
+                found.push(Dependency {
+                    name: kind.as_str().into(),
+                    kind,
+                    image: kind.image(None),
+                    database: default_name.to_string(),
+                    user: default_name.to_string(),
+                    used_by: Vec::new(),
+                    evidence: vec![evidence],
+                });
+                found.len() - 1
+            }
+        };
+        &mut found[at]
+    }
     if let Some(c) = compose {
         for (name, image, at, env) in compose_images(c) {
             let Some(kind) = KINDS
@@ -180,11 +192,7 @@ pub fn find(
             else {
                 continue;
             };
-            add(kind, Evidence { source: at }, &mut found);
-            let d = found
-                .iter_mut()
-                .find(|d| d.kind == kind)
-                .expect("just added");
+            let d = add(kind, Evidence { source: at }, &mut found, &default_name);
             d.name = super::slug(&name);
             if pinned(&image) {
                 d.image = image.clone();
@@ -205,11 +213,7 @@ pub fn find(
     }
     for s in services.iter() {
         for (kind, at) in client_libraries(root, s) {
-            add(kind, Evidence { source: at }, &mut found);
-            let d = found
-                .iter_mut()
-                .find(|d| d.kind == kind)
-                .expect("just added");
+            let d = add(kind, Evidence { source: at }, &mut found, &default_name);
             if !d.used_by.contains(&s.name) {
                 d.used_by.push(s.name.clone());
             }
@@ -222,11 +226,7 @@ pub fn find(
                     .iter()
                     .any(|e| compose.is_some_and(|c| e.source.starts_with(&c.shown)))
         });
-        add(kind, Evidence { source: at }, &mut found);
-        let d = found
-            .iter_mut()
-            .find(|d| d.kind == kind)
-            .expect("just added");
+        let d = add(kind, Evidence { source: at }, &mut found, &default_name);
         if !compose_pinned && major.is_some() {
             d.image = kind.image(major);
         }

@@ -60,14 +60,12 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let artifacts = artifacts::plan(&app, &services, &dependencies, spec, &gates);
     let tasks = tasks::plan(spec, &artifacts, root);
     for s in services.iter().filter(|s| s.web_frontend) {
+        // The backend's URL of a static site berth drafts is built as a path its nginx proxies.
+        let handled = s.browser_backend_path().map(|_| s.backend_url_var());
         let baked: Vec<&str> = s
             .env
             .iter()
-            .filter(|e| {
-                ["VITE_", "NEXT_PUBLIC_", "REACT_APP_"]
-                    .iter()
-                    .any(|p| e.starts_with(p))
-            })
+            .filter(|e| is_baked(e) && handled.as_ref() != Some(e))
             .map(String::as_str)
             .collect();
         if !baked.is_empty() {
@@ -267,6 +265,42 @@ impl Service {
     pub fn is_static_site(&self) -> bool {
         self.web_frontend && self.start_command.is_none()
     }
+
+    /// The variable a frontend reads its backend's URL from.
+    pub fn backend_url_var(&self) -> String {
+        self.env
+            .iter()
+            .find(|e| {
+                (e.contains("BACKEND") || e.contains("API"))
+                    && (e.ends_with("URL") || e.ends_with("ORIGIN") || e.ends_with("HOST"))
+            })
+            .cloned()
+            .unwrap_or_else(|| "BACKEND_URL".to_string())
+    }
+
+    /// The same-origin path a static site berth drafts is built with for its backend's URL,
+    /// when that URL is baked into the bundle (`VITE_`, `REACT_APP_`, `NEXT_PUBLIC_`): the
+    /// browser cannot resolve a cluster name, so it calls this path and berth's nginx proxies
+    /// it to the backend.
+    pub fn browser_backend_path(&self) -> Option<&'static str> {
+        let var = self.backend_url_var();
+        (self.is_static_site()
+            && self.own_dockerfile.is_none()
+            && self.env.contains(&var)
+            && is_baked(&var))
+        .then_some(BROWSER_BACKEND_PATH)
+    }
+}
+
+/// Where a static site's nginx proxies its backend, the prefix stripped: `${VITE_API_URL}/items`
+/// and `${VITE_API_URL}/api/items` both reach the backend's own paths.
+pub const BROWSER_BACKEND_PATH: &str = "/_backend";
+
+/// Read by the browser: the build inlines it into the bundle.
+pub fn is_baked(var: &str) -> bool {
+    ["VITE_", "NEXT_PUBLIC_", "REACT_APP_"]
+        .iter()
+        .any(|p| var.starts_with(p))
 }
 
 /// The compose file's environment values a manifest may carry: literal, and not credentials.

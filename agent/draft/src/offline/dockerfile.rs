@@ -120,7 +120,7 @@ WORKDIR /app
 COPY {manifests} ./
 RUN {install}
 COPY . .
-RUN {build}
+{browser}RUN {build}
 
 # Serve it with an unprivileged nginx that also proxies /api to the backend.
 FROM {NGINX_IMAGE}
@@ -132,10 +132,29 @@ CMD ["nginx", "-g", "daemon off;"]
 "#,
         manifests = manifests(s),
         install = npm_install(s, false),
+        browser = browser_arg(s, rt),
         dist = build_dir(s),
         uid = rt.uid,
         port = rt.port,
     )
+}
+
+/// The build argument that makes the bundle call its backend on its own origin (see
+/// `Service::browser_backend_path`); empty when the site has none.
+fn browser_arg(s: &Service, rt: &Runtime) -> String {
+    match browser_path(s, rt) {
+        Some(path) => format!(
+            "# The browser cannot resolve the backend's cluster name: the bundle calls {path} on its\n# own origin, which nginx proxies to the backend.\nARG {var}={path}\n",
+            var = backend_url_var(s)
+        ),
+        None => String::new(),
+    }
+}
+
+/// The site's same-origin path to its backend, when it has a backend to proxy to.
+fn browser_path(s: &Service, rt: &Runtime) -> Option<&'static str> {
+    s.browser_backend_path()
+        .filter(|_| !rt.config_env.is_empty())
 }
 
 fn node_server(s: &Service, rt: &Runtime) -> String {
@@ -435,7 +454,7 @@ server {{
         return 200 "ok\n";
     }}
 
-    location /api/ {{
+{browser}    location /api/ {{
         proxy_pass ${{{var}}};
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -449,5 +468,16 @@ server {{
 "#,
         header = header(req, "#").trim_end(),
         port = rt.port,
+        browser = browser_location(s, &rt, &var),
     )
+}
+
+/// What the bundle calls as `${VAR}/...` reaches the backend with the prefix stripped.
+fn browser_location(s: &Service, rt: &Runtime, var: &str) -> String {
+    match browser_path(s, rt) {
+        Some(path) => format!(
+            "    location {path}/ {{\n        proxy_pass ${{{var}}}/;\n        proxy_set_header Host $host;\n        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }}\n\n"
+        ),
+        None => String::new(),
+    }
 }

@@ -200,15 +200,7 @@ pub fn backend(plan: &Plan) -> Option<&Service> {
 
 /// The variable a frontend reads the backend's URL from.
 pub fn backend_url_var(frontend: &Service) -> String {
-    frontend
-        .env
-        .iter()
-        .find(|e| {
-            (e.contains("BACKEND") || e.contains("API"))
-                && (e.ends_with("URL") || e.ends_with("ORIGIN") || e.ends_with("HOST"))
-        })
-        .cloned()
-        .unwrap_or_else(|| "BACKEND_URL".to_string())
+    frontend.backend_url_var()
 }
 
 /// The backend's in-cluster URL, by Service DNS name.

@@ -132,3 +132,67 @@ fn drafters_are_named_in_proposals() {
             .all(|p| p.sha256 == crate::sha256_hex(p.contents.as_bytes()))
     );
 }
+
+/// A Vite site whose bundle reads its backend's URL is built with a path on its own origin
+/// (the browser cannot resolve a cluster name), and its nginx proxies that path to the
+/// backend, the prefix stripped; the container still gets the cluster URL for nginx.
+#[test]
+fn a_static_sites_baked_backend_url_is_a_same_origin_path_its_nginx_proxies() {
+    let ps = drafts(&fixture("stacks"), "specs/stacks");
+    let dockerfile = file(&ps, "services/site/Dockerfile");
+    let arg = dockerfile.find("ARG VITE_API_URL=/_backend\n").unwrap();
+    assert!(
+        arg < dockerfile.find("RUN npm run build").unwrap(),
+        "{dockerfile}"
+    );
+    let nginx = file(&ps, "services/site/nginx/default.conf.template");
+    assert!(
+        nginx.contains("location /_backend/ {\n        proxy_pass ${VITE_API_URL}/;"),
+        "{nginx}"
+    );
+    let cm = file(&ps, "manifests/k8s/site-configmap.yaml");
+    assert!(
+        cm.contains("VITE_API_URL: http://goapi.stacks.svc.cluster.local:9000"),
+        "{cm}"
+    );
+    // A site whose authors wrote the Dockerfile is left to them (the plan warns).
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("stacks"), dir.path());
+    std::fs::write(
+        dir.path().join("services/site/Dockerfile"),
+        "FROM nginx:1.29-alpine\nCOPY dist /usr/share/nginx/html\n",
+    )
+    .unwrap();
+    let plan = plan_of(dir.path(), "specs/stacks");
+    let site = plan.services.iter().find(|s| s.name == "site").unwrap();
+    assert_eq!(site.browser_backend_path(), None);
+    assert!(
+        plan.warnings.iter().any(|w| w
+            .message
+            .contains("service site: VITE_API_URL is baked into the bundle")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+fn copy(from: &std::path::Path, to: &std::path::Path) {
+    for entry in walkdir_like(from) {
+        let rel = entry.strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, dest).unwrap();
+    }
+}
+
+fn walkdir_like(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walkdir_like(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
