@@ -15,6 +15,7 @@
 #   node          node:22-alpine               library/node:22-alpine
 #   nginx         nginxinc/nginx-unprivileged:1.29-alpine    nginxinc/nginx-unprivileged:1.29-alpine
 #   python        python:3.12-slim             library/python:3.12-slim
+#                 python:3.11-slim             library/python:3.11-slim (the same image)
 #   golang        golang:1.26-alpine           library/golang:1.26-alpine
 #   maven         maven:3.9-eclipse-temurin-21 library/maven:3.9-eclipse-temurin-21
 #   temurin-jre   eclipse-temurin:21-jre-alpine  library/eclipse-temurin:21-jre-alpine
@@ -150,6 +151,11 @@ declare -A REF=(
   [temurin-jre]=library/eclipse-temurin:21-jre-alpine
   [postgres]=library/postgres:17-alpine
   [redis]=library/redis:7-alpine
+)
+# Other names a stand-in is pushed under: Debian 12's Python is 3.11, the version a plan asks
+# for as often as 3.12.
+declare -A ALSO=(
+  [python]=library/python:3.11-slim
 )
 DEFAULT=(rust distroless-cc distroless-static node nginx python golang postgres redis)
 JAVA=(maven temurin-jre)
@@ -1080,6 +1086,10 @@ eval "$reg_env"
 for n in "${names[@]}"; do
   "$PYTHON" "$HERE/oci-push.py" "$DIR/images/$n.tar" "$BERTH_REGISTRY_MIRROR/${REF[$n]}" --cache "$DIR/blobs" >/dev/null \
     || die "pushing $n failed"
+  for ref in ${ALSO[$n]:-}; do
+    "$PYTHON" "$HERE/oci-push.py" "$DIR/images/$n.tar" "$BERTH_REGISTRY_MIRROR/$ref" --cache "$DIR/blobs" >/dev/null \
+      || die "pushing $n as $ref failed"
+  done
 done
 log "${#names[@]} stand-ins in $BERTH_REGISTRY_MIRROR; $((SECONDS - t_all)) s"
 echo "export BERTH_REGISTRY_MIRROR=$BERTH_REGISTRY_MIRROR"

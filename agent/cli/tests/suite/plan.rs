@@ -354,6 +354,17 @@ fn services_are_found_where_real_repos_keep_them() {
         cm.contains("BACKEND_URL: http://backend.notes.svc.cluster.local:8000"),
         "{cm}"
     );
+    // The plan's Technical Context says Python 3.11 and Node.js 22; no file of the project pins
+    // either, so the spec's versions win over berth's defaults.
+    let backend = std::fs::read_to_string(staged.join("backend/Dockerfile")).unwrap();
+    assert!(
+        backend.contains("FROM python:3.11-slim AS build\n"),
+        "{backend}"
+    );
+    assert!(
+        dockerfile.contains("FROM node:22-alpine AS build\n"),
+        "{dockerfile}"
+    );
     let db = std::fs::read_to_string(staged.join("manifests/k8s/db-statefulset.yaml")).unwrap();
     assert!(db.contains("image: postgres:17-alpine"), "{db}");
     let frontend =

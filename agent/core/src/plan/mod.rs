@@ -8,6 +8,7 @@ pub mod detect;
 pub mod discover;
 mod model;
 mod tasks;
+mod versions;
 
 pub use model::*;
 pub use tasks::{TasksFile, render_tasks, tasks_path, tick, write_tasks};
@@ -47,6 +48,7 @@ pub enum PlanError {
 pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let mut warnings = Vec::new();
     let mut services = detect_services(root, &mut warnings)?;
+    versions::from_context(spec, &mut services);
     let app = slug(without_feature_number(&spec.name));
     let compose = discover::compose_file(root)?;
     let dependencies = depend::find(root, compose.as_ref(), spec, &app, &mut services);

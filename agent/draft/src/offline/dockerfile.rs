@@ -25,7 +25,29 @@ fn numbers(v: Option<&str>) -> Vec<u32> {
         .collect()
 }
 
-/// `major.minor` from the project's version when it is newer than `floor`, else `floor`.
+/// A lower bound (`>=3.9`, `>18`), not a version: the newer of it and berth's default is used.
+fn is_lower_bound(v: Option<&str>) -> bool {
+    v.is_none_or(|v| v.trim_start().starts_with('>'))
+}
+
+/// `major.minor`: the version the project or its spec asks for (`3.11`, `^3.11`), else
+/// `default`, which also wins over an older lower bound (`>=3.9`).
+pub(super) fn minor_or(v: Option<&str>, default: (u32, u32)) -> String {
+    let n = numbers(v);
+    let asked = match (n.first(), n.get(1)) {
+        (Some(&a), Some(&b)) => (a, b),
+        _ => (0, 0),
+    };
+    let (a, b) = if is_lower_bound(v) || asked.0 == 0 {
+        asked.max(default)
+    } else {
+        asked
+    };
+    format!("{a}.{b}")
+}
+
+/// `major.minor`: the newer of the version asked for and `floor`. Go's `go` directive and
+/// Cargo's `rust-version` are minimums, and a newer toolchain builds them.
 fn minor_at_least(v: Option<&str>, floor: (u32, u32)) -> String {
     let n = numbers(v);
     let asked = (
@@ -36,12 +58,16 @@ fn minor_at_least(v: Option<&str>, floor: (u32, u32)) -> String {
     format!("{a}.{b}")
 }
 
+/// `node:<major>-alpine`: the major asked for (engines `20.x`, `^20`, the spec's `Node.js 20`),
+/// else 22, which also wins over an older lower bound (`>=18`).
 fn node_image(s: &Service) -> String {
-    let major = numbers(s.runtime_version.as_deref())
-        .first()
-        .copied()
-        .unwrap_or(0)
-        .max(22);
+    let v = s.runtime_version.as_deref();
+    let asked = numbers(v).first().copied().unwrap_or(0);
+    let major = if is_lower_bound(v) || asked == 0 {
+        asked.max(22)
+    } else {
+        asked
+    };
     format!("node:{major}-alpine")
 }
 
@@ -219,7 +245,7 @@ fn node_server(s: &Service, rt: &Runtime) -> String {
 }
 
 fn python(s: &Service, rt: &Runtime) -> String {
-    let version = minor_at_least(s.runtime_version.as_deref(), (3, 12));
+    let version = minor_or(s.runtime_version.as_deref(), (3, 12));
     let deps = if s
         .evidence
         .iter()

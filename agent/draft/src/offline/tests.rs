@@ -196,3 +196,14 @@ fn walkdir_like(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// A version asked for is used as asked; a lower bound gives way to berth's newer default.
+#[test]
+fn runtime_versions_as_asked_and_lower_bounds_as_floors() {
+    assert_eq!(super::dockerfile::minor_or(Some("3.11"), (3, 12)), "3.11");
+    assert_eq!(super::dockerfile::minor_or(Some("3.11.4"), (3, 12)), "3.11");
+    assert_eq!(super::dockerfile::minor_or(Some(">=3.9"), (3, 12)), "3.12");
+    assert_eq!(super::dockerfile::minor_or(Some(">=3.13"), (3, 12)), "3.13");
+    assert_eq!(super::dockerfile::minor_or(None, (3, 12)), "3.12");
+    assert_eq!(super::dockerfile::minor_or(Some("3"), (3, 12)), "3.12");
+}
