@@ -13,9 +13,12 @@
 #                  dropped and "/api/_definitions.json" refs made relative, since
 #                  kubeconform would otherwise try to fetch them from kubernetes.io.
 #   kubeconform    Go module proxy: go install github.com/yannh/kubeconform/cmd/kubeconform
+#   pylock         PyPI uv, poetry and pipenv, installed into a virtual environment of
+#                  their own (the tools that write uv.lock, poetry.lock, Pipfile.lock; the
+#                  node tests lock their fixtures with them when they run)
 #
 # Wheels are only downloaded (pip download --no-deps) and unpacked: nothing is
-# installed into any Python environment.
+# installed into any Python environment but pylock's own.
 #
 # Cache: ${BERTH_TESTENV:-$HOME/.cache/berth-testenv}/<tool>-<version>/ ; a tool whose
 # folder exists is skipped (folders are moved into place only once complete).
@@ -29,7 +32,7 @@
 #   tests/testenv/tools.sh --print-path [TOOL...]     # bin dirs only, one per line
 # In a `set -e` script prefer  env="$(tests/testenv/tools.sh)"; eval "$env"
 # (a bare `eval "$(...)"` ignores the script's exit status).
-# Tools: kubectl helm hadolint schemas kubeconform (no args = all).
+# Tools: kubectl helm hadolint schemas kubeconform pylock (no args = all but pylock).
 # Progress goes to stderr; stdout carries only the export lines / paths.
 set -euo pipefail
 
@@ -42,6 +45,10 @@ HADOLINT_VERSION="${BERTH_HADOLINT_VERSION:-2.15.1}"
 KUBERNETES_VALIDATE_VERSION="${BERTH_KUBERNETES_VALIDATE_VERSION:-1.37.0}"
 K8S_SCHEMA_VERSION="${BERTH_K8S_SCHEMA_VERSION:-1.36.0}"
 KUBECONFORM_VERSION="${BERTH_KUBECONFORM_VERSION:-0.7.0}"
+# The versions berth's drafts pin (agent/draft/src/offline/dockerfile.rs).
+UV_VERSION="${BERTH_UV_VERSION:-0.13.9}"
+POETRY_VERSION="${BERTH_POETRY_VERSION:-2.5.1}"
+PIPENV_VERSION="${BERTH_PIPENV_VERSION:-2026.10.3}"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -54,7 +61,7 @@ for a in "$@"; do
   case "$a" in
     --print-path) print_path=1 ;;
     -h|--help) usage; exit 0 ;;
-    kubectl|helm|hadolint|schemas|kubeconform) tools+=("$a") ;;
+    kubectl|helm|hadolint|schemas|kubeconform|pylock) tools+=("$a") ;;
     kubernetes-validate|k8s-schemas) tools+=(schemas) ;;
     *) usage; die "unknown tool: $a" ;;
   esac
@@ -215,6 +222,29 @@ install_kubeconform() {
   add_bin "$dir/bin"
 }
 
+# --- uv, poetry, pipenv -------------------------------------------------------------
+install_pylock() {
+  local dir="$ROOT/pylock-uv$UV_VERSION-poetry$POETRY_VERSION-pipenv$PIPENV_VERSION"
+  if [[ -f "$dir/.complete" ]]; then
+    log "pylock (uv $UV_VERSION, poetry $POETRY_VERSION, pipenv $PIPENV_VERSION): cached"
+  else
+    # A venv's scripts name its path, so it is made where it lives; .complete marks it whole.
+    rm -rf "$dir"
+    "$PYTHON" -m venv "$dir" >&2 || die "python -m venv failed"
+    log "pip install uv==$UV_VERSION poetry==$POETRY_VERSION pipenv==$PIPENV_VERSION"
+    "$dir/bin/pip" install --quiet "uv==$UV_VERSION" "poetry==$POETRY_VERSION" "pipenv==$PIPENV_VERSION" >&2 \
+      || die "pip install of uv, poetry, pipenv failed"
+    "$dir/bin/uv" --version >&2 && "$dir/bin/poetry" --version >&2 && "$dir/bin/pipenv" --version >&2 \
+      || die "uv, poetry or pipenv does not run"
+    # Only the three tools go on PATH, not the venv's python and pip.
+    mkdir -p "$dir/tools"
+    ln -sf ../bin/uv ../bin/poetry ../bin/pipenv "$dir/tools/"
+    touch "$dir/.complete"
+    log "pylock: installed in $dir"
+  fi
+  add_bin "$dir/tools"
+}
+
 done_layer=0
 for t in "${tools[@]}"; do
   case "$t" in
@@ -222,6 +252,7 @@ for t in "${tools[@]}"; do
     hadolint) install_hadolint ;;
     schemas) install_schemas ;;
     kubeconform) install_kubeconform ;;
+    pylock) install_pylock ;;
   esac
 done
 

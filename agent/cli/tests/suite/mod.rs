@@ -5,6 +5,7 @@ mod llm;
 mod lock;
 mod node;
 mod node_failures;
+mod node_python;
 mod outage;
 mod pipeline;
 mod plan;

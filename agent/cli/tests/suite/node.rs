@@ -270,7 +270,7 @@ fn node_curl(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn mirror() -> String {
+pub(super) fn mirror() -> String {
     match std::env::var("BERTH_REGISTRY_MIRROR") {
         Ok(m) if !m.is_empty() => m,
         _ => panic!("the node suite needs BERTH_REGISTRY_MIRROR (tests/testenv/base-images.sh)"),
@@ -279,7 +279,7 @@ fn mirror() -> String {
 
 /// `berth draft`, `approve --yes`, `build`, then `apply` with `apply_args` against the node;
 /// every drafted FROM pulls through the mirror. Returns apply's output (exit 0 asserted).
-fn deploy(dir: &Path, kc: &Path, mirror: &str, apply_args: &[&str]) -> Output {
+pub(super) fn deploy(dir: &Path, kc: &Path, mirror: &str, apply_args: &[&str]) -> Output {
     let step = |args: &[&str]| {
         let out = berth_with(dir, kc, args);
         assert_eq!(
@@ -317,7 +317,7 @@ fn deploy(dir: &Path, kc: &Path, mirror: &str, apply_args: &[&str]) -> Output {
     step(&args)
 }
 
-fn kubectl(kc: &std::path::Path, args: &[&str]) -> String {
+pub(super) fn kubectl(kc: &std::path::Path, args: &[&str]) -> String {
     let out = std::process::Command::new("kubectl")
         .args(args)
         .env("KUBECONFIG", kc)

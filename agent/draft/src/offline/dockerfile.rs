@@ -246,15 +246,7 @@ fn node_server(s: &Service, rt: &Runtime) -> String {
 
 fn python(s: &Service, rt: &Runtime) -> String {
     let version = minor_or(s.runtime_version.as_deref(), (3, 12));
-    let deps = if s
-        .evidence
-        .iter()
-        .any(|e| e.source.ends_with("requirements.txt"))
-    {
-        "COPY requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt".to_string()
-    } else {
-        "COPY . .\nRUN pip install --no-cache-dir .".to_string()
-    };
+    let deps = python_deps(s);
     let start: Vec<String> = match s.start_command.as_deref() {
         Some(cmd) if cmd.starts_with("uvicorn") => {
             let mut v: Vec<String> = cmd.split_whitespace().map(String::from).collect();
@@ -278,8 +270,6 @@ fn python(s: &Service, rt: &Runtime) -> String {
         r#"# Install dependencies into a virtual environment in their own layer.
 FROM python:{version}-slim AS build
 WORKDIR /app
-RUN python -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
 {deps}{server}
 
 # Run from the virtual environment as an unprivileged user.
@@ -296,6 +286,40 @@ CMD {cmd}
         port = rt.port,
         cmd = exec_form(&start),
     )
+}
+
+/// The tools that read the Python lock files, pinned like the base images.
+const UV: &str = "uv==0.13.9";
+const POETRY: &str = "poetry==2.5.1";
+const PIPENV: &str = "pipenv==2026.10.3";
+
+/// The build stage's install into /opt/venv: exactly what the lock file pins, from a layer
+/// that only the dependency files invalidate. The tool itself stays out of the venv the
+/// image runs from.
+fn python_deps(s: &Service) -> String {
+    let has = |f: &str| s.lock_file.as_deref() == Some(f);
+    let venv = "RUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH";
+    match s.tool.as_deref() {
+        Some("uv") if has("uv.lock") => format!(
+            "RUN pip install --no-cache-dir {UV}\n# The system Python, never a downloaded one; the project installed as a package, not\n# as a link to this stage's sources.\nENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy PATH=/opt/venv/bin:$PATH\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev --no-install-project\nCOPY . .\nRUN uv sync --frozen --no-dev --no-editable"
+        ),
+        Some("poetry") if has("poetry.lock") => format!(
+            "RUN pip install --no-cache-dir {POETRY}\n{venv} VIRTUAL_ENV=/opt/venv\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install --only main --no-root --no-interaction"
+        ),
+        Some("pipenv") if has("Pipfile.lock") => format!(
+            "RUN pip install --no-cache-dir {PIPENV}\n{venv}\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt"
+        ),
+        _ if s
+            .evidence
+            .iter()
+            .any(|e| e.source.ends_with("requirements.txt")) =>
+        {
+            format!(
+                "{venv}\nCOPY requirements.txt ./\nRUN pip install --no-cache-dir -r requirements.txt"
+            )
+        }
+        _ => format!("{venv}\nCOPY . .\nRUN pip install --no-cache-dir ."),
+    }
 }
 
 fn go(s: &Service, rt: &Runtime) -> String {

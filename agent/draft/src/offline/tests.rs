@@ -207,3 +207,51 @@ fn runtime_versions_as_asked_and_lower_bounds_as_floors() {
     assert_eq!(super::dockerfile::minor_or(None, (3, 12)), "3.12");
     assert_eq!(super::dockerfile::minor_or(Some("3"), (3, 12)), "3.12");
 }
+
+/// The lock file decides the install: uv, Poetry and Pipenv install what they locked, in a
+/// layer only the dependency files invalidate; without the lock, pip installs the project.
+#[test]
+fn python_installs_follow_the_lock_file() {
+    let dir = tempfile::tempdir().unwrap();
+    copy(&fixture("pylocks"), dir.path());
+    let before = drafts(dir.path(), "specs/pylocks");
+    assert!(
+        file(&before, "services/uvapi/Dockerfile")
+            .contains("COPY . .\nRUN pip install --no-cache-dir .\n")
+    );
+    let services = dir.path().join("services");
+    for lock in [
+        "uvapi/uv.lock",
+        "poetryapi/poetry.lock",
+        "pipenvapi/Pipfile.lock",
+    ] {
+        std::fs::write(services.join(lock), "").unwrap();
+    }
+    let ps = drafts(dir.path(), "specs/pylocks");
+    let uv = file(&ps, "services/uvapi/Dockerfile");
+    let sync = uv.find(
+        "COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev --no-install-project\n",
+    );
+    let sources = uv.find("COPY . .\nRUN uv sync --frozen --no-dev --no-editable\n");
+    assert!(sync.is_some() && sync < sources, "{uv}");
+    assert!(uv.contains("UV_PYTHON_DOWNLOADS=never"), "{uv}");
+    let poetry = file(&ps, "services/poetryapi/Dockerfile");
+    assert!(
+        poetry.contains("COPY pyproject.toml poetry.lock ./\nRUN poetry install --only main --no-root --no-interaction\n"),
+        "{poetry}"
+    );
+    // Poetry is installed before the venv exists, so it is not in the image that runs.
+    assert!(poetry.find("pip install --no-cache-dir poetry==") < poetry.find("python -m venv"));
+    let pipenv = file(&ps, "services/pipenvapi/Dockerfile");
+    assert!(
+        pipenv.contains("COPY Pipfile Pipfile.lock ./\n"),
+        "{pipenv}"
+    );
+    // Pipfile's python_version is the project's own: it wins over berth's default.
+    assert!(
+        pipenv.contains("FROM python:3.11-slim AS build\n"),
+        "{pipenv}"
+    );
+    // requires-python >=3.11 is a lower bound: berth's newer default is used.
+    assert!(uv.contains("FROM python:3.12-slim AS build\n"), "{uv}");
+}

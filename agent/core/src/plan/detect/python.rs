@@ -19,16 +19,20 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         return Ok(None);
     }
     let has = |name: &str| deps.contains(name);
+    // The lock file says which tool installs exactly what the authors ran.
     let tool = if tree.exists("uv.lock") {
         "uv"
-    } else if deps.contains("[tool.poetry]") {
+    } else if tree.exists("poetry.lock") || deps.contains("[tool.poetry]") {
         "poetry"
     } else if tree.exists("Pipfile") {
         "pipenv"
     } else {
         "pip"
     };
-    let runtime_version = tree.read(".python-version")?.map(|v| v.trim().to_string());
+    let runtime_version = match tree.read(".python-version")? {
+        Some(v) => Some(v.trim().to_string()),
+        None => declared_python(tree)?,
+    };
     // The module that creates the app object names the import path the server starts.
     let module_with = |marker: &str| -> Result<Option<String>, PlanError> {
         for f in tree.files(|f| f.ends_with(".py")) {
@@ -99,4 +103,23 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         default_port: (default_port.0 != 0).then_some(default_port),
         evidence,
     }))
+}
+
+/// The Python the project's own manifests declare: Pipfile's `python_version` (a version), else
+/// pyproject's `requires-python` (often a lower bound such as `>=3.11`, kept as written).
+fn declared_python(tree: &SourceTree) -> Result<Option<String>, PlanError> {
+    static DECLARED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?m)^\s*(?:python_version|python_full_version|requires-python)\s*=\s*"([^"]+)""#,
+        )
+        .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+    });
+    for file in ["Pipfile", "pyproject.toml"] {
+        if let Some(text) = tree.read(file)?
+            && let Some(c) = DECLARED.captures(&text)
+        {
+            return Ok(Some(c[1].trim().to_string()));
+        }
+    }
+    Ok(None)
 }
