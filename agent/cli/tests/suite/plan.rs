@@ -344,7 +344,7 @@ fn services_are_found_where_real_repos_keep_them() {
     let staged = dir.path().join(".berth/staged/files");
     let dockerfile = std::fs::read_to_string(staged.join("frontend/Dockerfile")).unwrap();
     let arg = "ARG BACKEND_URL=http://backend.notes.svc.cluster.local:8000";
-    let build = dockerfile.find("RUN npm run build").unwrap();
+    let build = dockerfile.find("npm run build").unwrap();
     assert!(
         dockerfile.find(arg).is_some_and(|at| at < build),
         "{dockerfile}"
@@ -363,6 +363,14 @@ fn services_are_found_where_real_repos_keep_them() {
     );
     assert!(
         dockerfile.contains("FROM node:22-alpine AS build\n"),
+        "{dockerfile}"
+    );
+    // next.config sets output: 'standalone': the image runs the traced server, without
+    // node_modules or the sources.
+    assert!(
+        dockerfile.contains("COPY --from=build /app/.next/standalone ./\n")
+            && dockerfile.ends_with("CMD [\"node\", \"server.js\"]\n")
+            && !dockerfile.contains("COPY --from=build /app ./"),
         "{dockerfile}"
     );
     let db = std::fs::read_to_string(staged.join("manifests/k8s/db-statefulset.yaml")).unwrap();

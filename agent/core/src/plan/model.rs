@@ -112,6 +112,10 @@ pub struct Service {
     /// so they are given at build time too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub build_env: Vec<String>,
+    /// Next's `output: 'standalone'`: the build writes a `server.js` with only the modules it
+    /// traced, so the image needs neither node_modules nor the sources.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standalone: bool,
     /// Files that told berth what this is.
     pub evidence: Vec<Evidence>,
     /// Environment values the project's own files give it (its compose service's

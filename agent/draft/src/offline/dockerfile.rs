@@ -215,6 +215,10 @@ fn node_server(s: &Service, rt: &Runtime) -> String {
         }
         _ => "npm prune --omit=dev",
     };
+    if s.standalone && s.build_command.is_some() {
+        out.push_str(&next_standalone(s, rt, &node));
+        return out;
+    }
     // One layer: build, then drop the dev dependencies.
     let _ = match &s.build_command {
         Some(build) => writeln!(out, "RUN {build} && {prune}"),
@@ -242,6 +246,17 @@ fn node_server(s: &Service, rt: &Runtime) -> String {
         cmd = exec_form(&start),
     );
     out
+}
+
+/// Next's standalone output: the image holds the traced server, its static files and `public/`
+/// (made empty when the project has none, so the COPY cannot fail), not node_modules.
+fn next_standalone(s: &Service, rt: &Runtime, node: &str) -> String {
+    format!(
+        "RUN mkdir -p public && {build}\n\n# Run Next's standalone server (output: 'standalone'), as the image's unprivileged `node`\n# user; HOSTNAME makes it listen on every address, not only the pod's name.\nFROM {node}\nWORKDIR /app\nENV NODE_ENV=production PORT={port} HOSTNAME=0.0.0.0\nCOPY --from=build /app/.next/standalone ./\nCOPY --from=build /app/.next/static ./.next/static\nCOPY --from=build /app/public ./public\nUSER {uid}:{uid}\nEXPOSE {port}\nCMD [\"node\", \"server.js\"]\n",
+        build = s.build_command.as_deref().unwrap_or("npm run build"),
+        port = rt.port,
+        uid = rt.uid,
+    )
 }
 
 fn python(s: &Service, rt: &Runtime) -> String {

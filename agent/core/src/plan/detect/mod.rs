@@ -95,6 +95,7 @@ pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Se
         own_dockerfile: own_dockerfile(&tree).map(|(path, _)| path),
         connects_to: Vec::new(),
         build_env: Vec::new(),
+        standalone: false,
         env_values: vec![],
     })
 }
@@ -178,6 +179,7 @@ fn finish(
         own_dockerfile: own.map(|(path, _)| path),
         connects_to: Vec::new(),
         build_env: tree.env_vars_in(|f| f.starts_with("next.config.")),
+        standalone: tree.next_standalone(),
         env_values: vec![],
         port,
         build_command: found.build_command,

@@ -257,6 +257,14 @@ impl SourceTree {
     }
 
     /// Environment variables the files `pred` picks read, sorted.
+    /// Whether a next.config sets `output: 'standalone'` (one that cannot be read does not).
+    pub fn next_standalone(&self) -> bool {
+        static STANDALONE: LazyLock<Regex> =
+            LazyLock::new(|| re(r#"\boutput\s*:\s*['"`]standalone['"`]"#));
+        self.files(|f| f.starts_with("next.config."))
+            .any(|f| matches!(self.read(f), Ok(Some(t)) if STANDALONE.is_match(&t)))
+    }
+
     pub fn env_vars_in(&self, pred: impl Fn(&str) -> bool) -> Vec<String> {
         let mut vars = BTreeSet::new();
         for file in self.files(pred) {
