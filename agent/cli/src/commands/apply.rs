@@ -38,8 +38,10 @@ pub fn run(cli: &Cli, args: &ApplyArgs, root: &Path) -> Result<Exit, Error> {
         if json {
             let line = serde_json::to_string(e).unwrap_or_default();
             crate::output::print(&format!("{line}\n"));
-        } else if matches!(e, Event::Pruning { .. } | Event::SecretGenerated { .. })
-            || progress && matches!(e, Event::Rollout { .. } | Event::RollingBack { .. })
+        } else if matches!(
+            e,
+            Event::Pruning { .. } | Event::SecretGenerated { .. } | Event::SecretMissing { .. }
+        ) || progress && matches!(e, Event::Rollout { .. } | Event::RollingBack { .. })
         {
             // The objects applied are listed in the result; the wait is what takes long, and
             // what is about to be deleted (or a Secret generated) is said, terminal or not.

@@ -50,6 +50,15 @@ pub fn progress(e: &Event) -> String {
             object.name,
             keys.first().map(String::as_str).unwrap_or("password"),
         ),
+        Event::SecretMissing { object, keys } => format!(
+            "  {object}: no {} yet, which only you can provide; the containers that read {} start without {}: kubectl -n {} create secret generic {} --from-literal={}=... --dry-run=client -o yaml | kubectl apply -f -",
+            keys.join(", "),
+            if keys.len() == 1 { "it" } else { "them" },
+            if keys.len() == 1 { "it" } else { "them" },
+            object.namespace.as_deref().unwrap_or("default"),
+            object.name,
+            keys.first().map(String::as_str).unwrap_or("KEY"),
+        ),
         Event::Pruned { object, dry_run } => {
             format!(
                 "  {object} pruned{}",

@@ -137,7 +137,8 @@ pub fn line(e: &Event) -> Option<String> {
             e @ (apply::Event::Rollout { .. }
             | apply::Event::RollingBack { .. }
             | apply::Event::Pruning { .. }
-            | apply::Event::SecretGenerated { .. }),
+            | apply::Event::SecretGenerated { .. }
+            | apply::Event::SecretMissing { .. }),
         ) => {
             format!(
                 "{}{}",

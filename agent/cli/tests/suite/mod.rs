@@ -1,5 +1,6 @@
 mod apply;
 mod cluster;
+mod cluster_secrets;
 mod common;
 mod llm;
 mod lock;

@@ -336,6 +336,22 @@ fn services_are_found_where_real_repos_keep_them() {
     assert!(secret.contains("berth.dev/generate: password"), "{secret}");
     assert!(!secret.contains("\ndata:"), "{secret}");
     assert!(staged.join("backend/Dockerfile").exists());
+    // chat-api's credentials come from its own Secret, which holds no value: JWT_SECRET (its
+    // own signing key) is generated at apply, OPENAI_API_KEY is provided by a person, and the
+    // container starts without it until then.
+    let secret =
+        std::fs::read_to_string(staged.join("manifests/k8s/chat-api-secret.yaml")).unwrap();
+    assert!(
+        secret.contains(
+            "    berth.dev/generate: JWT_SECRET\n    berth.dev/provided: OPENAI_API_KEY\n"
+        ),
+        "{secret}"
+    );
+    assert!(!secret.contains("\ndata:"), "{secret}");
+    assert!(
+        api.contains("- name: JWT_SECRET\n          valueFrom:\n            secretKeyRef:\n              name: chat-api-secrets\n              key: JWT_SECRET\n        - name: OPENAI_API_KEY\n          valueFrom:\n            secretKeyRef:\n              name: chat-api-secrets\n              key: OPENAI_API_KEY\n              optional: true\n"),
+        "{api}"
+    );
 
     // Next's rewrites are fixed by `next build`: the variable next.config reads is given to the
     // build with the container's value (the backend's cluster name, not compose's `backend`).

@@ -212,7 +212,15 @@ pub async fn changes(
                 }
                 let mut note = None;
                 let value = match super::secrets::fill(&api, &o.value).await {
-                    Ok((v, _)) => v,
+                    Ok(filled) => {
+                        if !filled.missing.is_empty() {
+                            note = Some(format!(
+                                "not in the cluster yet, and only you can provide: {}",
+                                filled.missing.join(", ")
+                            ));
+                        }
+                        filled.value
+                    }
                     Err(f) => return (i, Err(classify(cluster, &r, f))),
                 };
                 let dry = match server_side_apply(&api, &value, true, false).await {

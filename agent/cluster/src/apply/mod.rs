@@ -57,6 +57,12 @@ pub enum Event {
         object: ObjectRef,
         keys: Vec<String>,
     },
+    /// A Secret lacks keys that only a person can provide (an API key): the containers that
+    /// read them start without them.
+    SecretMissing {
+        object: ObjectRef,
+        keys: Vec<String>,
+    },
     /// About to delete these objects: no approved file holds them any more.
     Pruning {
         objects: Vec<ObjectRef>,

@@ -9,14 +9,22 @@ use serde_json::Value;
 /// The annotation the drafter puts on such a Secret (a comma-separated list of keys).
 pub const GENERATE_ANNOTATION: &str = "berth.dev/generate";
 
+/// The annotation naming the keys a person provides (an API key): kept, and said when missing.
+pub const PROVIDED_ANNOTATION: &str = "berth.dev/provided";
+
 /// The keys `value` asks berth to generate, if it is such a Secret.
 pub fn keys_to_generate(value: &Value) -> Vec<String> {
+    annotated_keys(value, GENERATE_ANNOTATION)
+}
+
+/// The comma-separated keys of a Secret's annotation.
+fn annotated_keys(value: &Value, annotation: &str) -> Vec<String> {
     if value.get("kind").and_then(Value::as_str) != Some("Secret") {
         return Vec::new();
     }
     value
         .pointer("/metadata/annotations")
-        .and_then(|a| a.get(GENERATE_ANNOTATION))
+        .and_then(|a| a.get(annotation))
         .and_then(Value::as_str)
         .map(|keys| {
             keys.split(',')
@@ -28,15 +36,27 @@ pub fn keys_to_generate(value: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `value` with each key to generate set: kept from the live Secret, else generated. Returns
-/// the object to apply and the keys that were generated now.
-pub async fn fill(
-    api: &Api<DynamicObject>,
-    value: &Value,
-) -> Result<(Value, Vec<String>), Failure> {
+/// What `fill` did to a Secret.
+#[derive(Debug, Default)]
+pub struct Filled {
+    /// The object to apply.
+    pub value: Value,
+    /// Keys generated now.
+    pub generated: Vec<String>,
+    /// Keys a person provides that the cluster does not have yet.
+    pub missing: Vec<String>,
+}
+
+/// `value` with each key to generate set: kept from the live Secret, else generated; and the
+/// keys a person provides that the live Secret lacks.
+pub async fn fill(api: &Api<DynamicObject>, value: &Value) -> Result<Filled, Failure> {
     let keys = keys_to_generate(value);
-    if keys.is_empty() {
-        return Ok((value.clone(), keys));
+    let provided = annotated_keys(value, PROVIDED_ANNOTATION);
+    if keys.is_empty() && provided.is_empty() {
+        return Ok(Filled {
+            value: value.clone(),
+            ..Filled::default()
+        });
     }
     let name = value
         .pointer("/metadata/name")
@@ -62,7 +82,19 @@ pub async fn fill(
         };
         out["data"][&key] = data;
     }
-    Ok((out, generated))
+    let missing = provided
+        .into_iter()
+        .filter(|k| {
+            live.pointer(&format!("/data/{k}"))
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        })
+        .collect();
+    Ok(Filled {
+        value: out,
+        generated,
+        missing,
+    })
 }
 
 /// 24 letters and digits from the OS's random source: safe inside a URL without escaping.

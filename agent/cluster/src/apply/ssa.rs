@@ -154,16 +154,22 @@ pub async fn apply_all(
                     let Some((api, _)) = cluster.api_for(&r, &cluster.client) else {
                         return (i, r, Err(None));
                     };
-                    let (value, generated) = match super::secrets::fill(&api, &o.value).await {
+                    let filled = match super::secrets::fill(&api, &o.value).await {
                         Ok(filled) => filled,
                         Err(f) => return (i, r, Err(Some(f))),
                     };
-                    match server_side_apply(&api, &value, dry_run, force).await {
+                    match server_side_apply(&api, &filled.value, dry_run, force).await {
                         Ok(v) => {
-                            if !dry_run && !generated.is_empty() {
+                            if !dry_run && !filled.generated.is_empty() {
                                 sink(&Event::SecretGenerated {
                                     object: r.clone(),
-                                    keys: generated,
+                                    keys: filled.generated,
+                                });
+                            }
+                            if !filled.missing.is_empty() {
+                                sink(&Event::SecretMissing {
+                                    object: r.clone(),
+                                    keys: filled.missing,
                                 });
                             }
                             (i, r, Ok(Some(v)))

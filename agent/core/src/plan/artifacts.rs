@@ -1,5 +1,5 @@
 //! Services in, the artifacts to draft out: per service a Dockerfile, .dockerignore, Deployment
-//! and Service (and a ConfigMap for a web frontend), per app a Namespace and a Helm chart; each
+//! and Service (a ConfigMap for a web frontend, a Secret for one that reads credentials), per app a Namespace and a Helm chart; each
 //! linked to the spec items that ask for it.
 
 use super::model::{Artifact, ArtifactKind, Dependency, Gate, Service, Stack};
@@ -150,6 +150,14 @@ pub fn plan(
                 ArtifactKind::ConfigMap,
                 Some(s),
                 format!("manifests/k8s/{}-configmap.yaml", s.name),
+            ));
+        }
+        if !s.secrets.is_empty() {
+            out.push(artifact(
+                &s.name,
+                ArtifactKind::Secret,
+                Some(s),
+                format!("manifests/k8s/{}-secret.yaml", s.name),
             ));
         }
     }

@@ -7,10 +7,12 @@ pub mod depend;
 pub mod detect;
 pub mod discover;
 mod model;
+mod secrets;
 mod tasks;
 mod versions;
 
 pub use model::*;
+pub use secrets::secret_name;
 pub use tasks::{TasksFile, render_tasks, tasks_path, tick, write_tasks};
 
 use crate::spec::{GateSource, Spec};
@@ -58,6 +60,7 @@ pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
         &mut services,
         &mut warnings,
     );
+    secrets::wire(&app, &mut services, &mut warnings);
     let gates = gates(spec);
     let artifacts = artifacts::plan(&app, &services, &dependencies, spec, &gates);
     let tasks = tasks::plan(spec, &artifacts, root);
@@ -188,7 +191,12 @@ pub fn detect_services(
             continue;
         }
         service.name = f.name.clone();
-        service.env_values = compose_env(&service.name, &f.compose_env, &mut mine);
+        service.env_values = compose_env(
+            &service.name,
+            &f.compose_env,
+            &mut service.secrets,
+            &mut mine,
+        );
         // The port the authors' compose file runs it on beats a number found in the code
         // (their own Dockerfile's EXPOSE, read in detection, beats both).
         if let Some((number, at)) = &f.compose_port {
@@ -310,32 +318,24 @@ pub fn is_baked(var: &str) -> bool {
 fn compose_env(
     service: &str,
     env: &[(String, String, String)],
+    credentials: &mut Vec<SecretEnv>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<EnvValue> {
     static CREDENTIAL_IN_URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r"://[^/@\s:]+:[^/@\s]+@").expect("a literal pattern")
     });
-    let secret_name = |k: &str| {
-        let k = k.to_uppercase();
-        [
-            "PASSWORD",
-            "PASSWD",
-            "SECRET",
-            "TOKEN",
-            "API_KEY",
-            "PRIVATE_KEY",
-            "ACCESS_KEY",
-            "CREDENTIAL",
-        ]
-        .iter()
-        .any(|w| k.contains(w))
-    };
     let mut out = Vec::new();
     for (name, value, at) in env {
         let why = if name == "PORT" || name == "HOME" {
             continue; // berth sets these from the port it found and the writable /tmp
-        } else if secret_name(name) || CREDENTIAL_IN_URL.is_match(value) {
-            "holds a credential, and berth writes none into a manifest: put it in a Secret and reference it"
+        } else if secrets::is_credential(name) || CREDENTIAL_IN_URL.is_match(value) {
+            // Set from the service's Secret (`secrets::wire`), never from this value.
+            credentials.push(SecretEnv {
+                name: name.clone(),
+                generate: secrets::is_generatable(name),
+                evidence: Evidence { source: at.clone() },
+            });
+            continue;
         } else if value.contains('$') {
             "comes from the shell when compose runs (`$...`): give it a value in the Deployment, or a Secret"
         } else {
@@ -411,26 +411,50 @@ mod tests {
         })
         .collect();
         let mut warnings = Vec::new();
-        let kept = super::compose_env("api", &env, &mut warnings);
+        let mut credentials = Vec::new();
+        let kept = super::compose_env("api", &env, &mut credentials, &mut warnings);
         let names: Vec<&str> = kept.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["LOG_LEVEL"]);
-        let said: Vec<(&str, bool)> = warnings
+        // A shell value is said; credentials go to the service's Secret, with where they were.
+        let said: Vec<&str> = warnings
             .iter()
-            .map(|w| {
-                (
-                    w.location.as_deref().unwrap(),
-                    w.message.contains("credential"),
-                )
-            })
+            .map(|w| w.location.as_deref().unwrap())
+            .collect();
+        assert_eq!(said, ["compose.yaml:6"]);
+        let secrets: Vec<(&str, &str, bool)> = credentials
+            .iter()
+            .map(|c| (c.name.as_str(), c.evidence.source.as_str(), c.generate))
             .collect();
         assert_eq!(
-            said,
+            secrets,
             [
-                ("compose.yaml:6", false),
-                ("compose.yaml:7", true),
-                ("compose.yaml:8", true)
+                ("BROKER", "compose.yaml:7", false),
+                ("DB_PASSWORD", "compose.yaml:8", false)
             ]
         );
+    }
+
+    #[test]
+    fn credentials_are_generated_only_when_the_app_owns_them() {
+        for own in [
+            "SECRET_KEY",
+            "JWT_SECRET",
+            "NEXTAUTH_SECRET",
+            "API_JWT_SECRET",
+        ] {
+            assert!(super::secrets::is_generatable(own), "{own}");
+        }
+        for theirs in [
+            "OPENAI_API_KEY",
+            "STRIPE_SECRET_KEY",
+            "GITHUB_CLIENT_SECRET",
+            "AWS_SECRET_ACCESS_KEY",
+            "SLACK_TOKEN",
+        ] {
+            assert!(super::secrets::is_credential(theirs), "{theirs}");
+            assert!(!super::secrets::is_generatable(theirs), "{theirs}");
+        }
+        assert!(!super::secrets::is_credential("LOG_LEVEL"));
     }
 
     #[test]

@@ -128,6 +128,21 @@ pub struct Service {
     /// The dependencies it connects to, and by which variables (`DATABASE_URL`, `PGHOST`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub connects_to: Vec<Connection>,
+    /// Credentials it reads (`OPENAI_API_KEY`, `SECRET_KEY`), set from its own Secret
+    /// `<name>-secrets`: berth generates the ones the app only needs to be random, the person
+    /// deploying provides the others. No value is ever in a file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretEnv>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretEnv {
+    pub name: String,
+    /// Generated at apply when the cluster has none (a signing key); else provided by a person.
+    pub generate: bool,
+    /// Where berth saw that the service needs it.
+    pub evidence: Evidence,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -80,6 +80,12 @@ pub fn chart(req: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError> {
                 config_map(req, s),
             ));
         }
+        if !s.secrets.is_empty() {
+            files.push(file(
+                &format!("templates/{}-secret.yaml", s.name),
+                service_secret(req, s),
+            ));
+        }
     }
     for d in &plan.dependencies {
         let objects = [
@@ -113,6 +119,25 @@ fn dependency_template(req: &DraftRequest, object: &serde_json::Value) -> Result
             "namespace: {{ .Release.Namespace }}"
         )
     ))
+}
+
+/// A service's Secret: every value the release's Secret already has is kept (the ones a person
+/// provided with kubectl, and those generated before); the app's own signing keys are generated
+/// when missing. No value is written into the chart.
+fn service_secret(req: &DraftRequest, s: &berth_core::plan::Service) -> String {
+    let name = berth_core::plan::secret_name(&s.name);
+    let generate: Vec<String> = s
+        .secrets
+        .iter()
+        .filter(|x| x.generate)
+        .map(|x| format!("{:?}", x.name))
+        .collect();
+    format!(
+        "{header}{{{{- $existing := lookup \"v1\" \"Secret\" .Release.Namespace \"{name}\" }}}}\n{{{{- $data := dict }}}}\n{{{{- if $existing }}}}{{{{- $data = deepCopy ($existing.data | default dict) }}}}{{{{- end }}}}\n{{{{- range $key := list {keys} }}}}\n{{{{- if not (index $data $key) }}}}{{{{- $_ := set $data $key (randAlphaNum 24 | b64enc) }}}}{{{{- end }}}}\n{{{{- end }}}}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {{{{ .Release.Namespace }}}}\n  labels:\n    app.kubernetes.io/name: {svc}\n    app.kubernetes.io/instance: {{{{ .Release.Name }}}}\n    app.kubernetes.io/part-of: {{{{ .Chart.Name }}}}\n    app.kubernetes.io/managed-by: {{{{ .Release.Service }}}}\ntype: Opaque\n{{{{- with $data }}}}\ndata:\n  {{{{- toYaml . | nindent 2 }}}}\n{{{{- end }}}}\n",
+        header = tpl_header(req),
+        keys = generate.join(" "),
+        svc = s.name,
+    )
 }
 
 /// The dependency's Secret: its values kept when the release already has it, else generated
@@ -252,10 +277,18 @@ spec:
     let port_env = rt.env.iter().any(|(k, _)| k == "PORT");
     if port_env || !rt.secret_env.is_empty() {
         t.push_str("          env:\n");
-        for (name, secret, key) in &rt.secret_env {
+        for r in &rt.secret_env {
             let _ = write!(
                 t,
-                "            - name: {name}\n              valueFrom:\n                secretKeyRef:\n                  name: {secret}\n                  key: {key}\n"
+                "            - name: {}\n              valueFrom:\n                secretKeyRef:\n                  name: {}\n                  key: {}\n{}",
+                r.name,
+                r.secret,
+                r.key,
+                if r.optional {
+                    "                  optional: true\n"
+                } else {
+                    ""
+                }
             );
         }
         if port_env {

@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 /// The annotation on a Secret whose listed keys `berth apply` fills with generated values.
 pub const GENERATE_ANNOTATION: &str = "berth.dev/generate";
+/// Keys of a Secret that a person provides (an API key): `berth apply` keeps them and says
+/// which are missing.
+pub const PROVIDED_ANNOTATION: &str = "berth.dev/provided";
 
 /// How the image runs: port, user, where it keeps data, what it writes, what it is told.
 pub struct DepRuntime {

@@ -69,8 +69,12 @@ pub fn deployment_object(plan: &Plan, s: &Service) -> Value {
         "ports": [{ "name": "http", "containerPort": rt.port, "protocol": "TCP" }],
     });
     if !rt.env.is_empty() || !rt.secret_env.is_empty() {
-        let from_secrets = rt.secret_env.iter().map(|(name, secret, key)| {
-            json!({ "name": name, "valueFrom": { "secretKeyRef": { "name": secret, "key": key } } })
+        let from_secrets = rt.secret_env.iter().map(|r| {
+            let mut key_ref = json!({ "name": r.secret, "key": r.key });
+            if r.optional {
+                key_ref["optional"] = json!(true);
+            }
+            json!({ "name": r.name, "valueFrom": { "secretKeyRef": key_ref } })
         });
         let plain = rt.env.iter().map(|(k, v)| json!({ "name": k, "value": v }));
         container["env"] = Value::Array(from_secrets.chain(plain).collect());
@@ -155,6 +159,45 @@ pub fn config_map_object(plan: &Plan, s: &Service) -> Value {
         "metadata": { "name": rt.config_map.clone().unwrap_or_else(|| format!("{}-config", rt.name)), "namespace": rt.namespace, "labels": labels(plan, &rt, false) },
         "data": data,
     })
+}
+
+/// The Secret a service's credentials are read from: no data; the annotations tell `berth
+/// apply` which keys to generate when the cluster has none and which a person provides.
+pub fn secret_object(plan: &Plan, s: &Service) -> Value {
+    let rt = Runtime::of(plan, s);
+    let keys = |generate: bool| {
+        s.secrets
+            .iter()
+            .filter(|x| x.generate == generate)
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut annotations = serde_json::Map::new();
+    for (annotation, generate) in [
+        (super::depend::GENERATE_ANNOTATION, true),
+        (super::depend::PROVIDED_ANNOTATION, false),
+    ] {
+        let list = keys(generate);
+        if !list.is_empty() {
+            annotations.insert(annotation.into(), json!(list));
+        }
+    }
+    json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": berth_core::plan::secret_name(&s.name),
+            "namespace": rt.namespace,
+            "labels": labels(plan, &rt, false),
+            "annotations": annotations,
+        },
+        "type": "Opaque",
+    })
+}
+
+pub fn secret(req: &DraftRequest, s: &Service) -> String {
+    yaml(req, &secret_object(req.plan, s))
 }
 
 pub fn deployment(req: &DraftRequest, s: &Service) -> String {

@@ -10,7 +10,7 @@ mod k8s;
 mod runtime;
 mod values;
 
-pub use depend::GENERATE_ANNOTATION;
+pub use depend::{GENERATE_ANNOTATION, PROVIDED_ANNOTATION};
 pub use runtime::Runtime;
 pub use values::ChartValues;
 
@@ -73,6 +73,9 @@ impl Drafter for OfflineDrafter {
             ArtifactKind::Deployment => one(k8s::deployment(req, service()?), vec![]),
             ArtifactKind::Service => one(k8s::service(req, service()?), vec![]),
             ArtifactKind::ConfigMap => one(k8s::config_map(req, service()?), vec![]),
+            ArtifactKind::Secret if req.service.is_some() => {
+                one(k8s::secret(req, service()?), vec![])
+            }
             ArtifactKind::HelmChart => chart::chart(req)?,
             ArtifactKind::StatefulSet | ArtifactKind::Secret => {
                 return Err(DraftError::Unsupported {

@@ -34,9 +34,9 @@ pub struct Runtime {
     pub resources: Resources,
     /// Plain environment variables set on the container.
     pub env: Vec<(String, String)>,
-    /// Variables from Secrets (name, Secret, key), set before the plain ones so those can
-    /// reference them as `$(NAME)`.
-    pub secret_env: Vec<(String, String, &'static str)>,
+    /// Variables from Secrets, set before the plain ones so those can reference them as
+    /// `$(NAME)`.
+    pub secret_env: Vec<SecretRef>,
     /// The ConfigMap the container reads its environment from (a web frontend's backend URL).
     pub config_map: Option<String>,
     /// What that ConfigMap holds.
@@ -45,6 +45,16 @@ pub struct Runtime {
     /// The port the Service exposes.
     pub service_port: u16,
     pub component: &'static str,
+}
+
+/// A variable set from a key of a Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub name: String,
+    pub secret: String,
+    pub key: String,
+    /// The container starts without it until a person provides it.
+    pub optional: bool,
 }
 
 /// nginx-unprivileged listens here.
@@ -117,7 +127,22 @@ impl Runtime {
             ),
             resources: resources(s.stack, static_site),
             env,
-            secret_env: connections.secret,
+            secret_env: connections
+                .secret
+                .into_iter()
+                .map(|(name, secret, key)| SecretRef {
+                    name,
+                    secret,
+                    key: key.to_string(),
+                    optional: false,
+                })
+                .chain(s.secrets.iter().map(|x| SecretRef {
+                    name: x.name.clone(),
+                    secret: berth_core::plan::secret_name(&s.name),
+                    key: x.name.clone(),
+                    optional: !x.generate,
+                }))
+                .collect(),
             config_env,
             config_map,
             service_type: if s.web_frontend {
