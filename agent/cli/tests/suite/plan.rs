@@ -284,7 +284,7 @@ fn the_sample_app_is_detected() {
 /// compose file that builds them; `apps/*` of a workspace, without the packages that do not run.
 #[test]
 fn services_are_found_where_real_repos_keep_them() {
-    for layout in ["compose", "workspaces", "fullstack"] {
+    for layout in ["compose", "workspaces", "fullstack", "root"] {
         let dir = fixture(&format!("layouts/{layout}"));
         let out = berth(dir.path(), &["plan", "--no-write"]);
         assert!(out.status.success(), "{}", transcript(&out));
@@ -394,6 +394,22 @@ fn services_are_found_where_real_repos_keep_them() {
     let frontend =
         std::fs::read_to_string(staged.join("manifests/k8s/frontend-deployment.yaml")).unwrap();
     assert!(!frontend.contains("db-credentials"), "{frontend}");
+
+    // A single app kept at the root of its repo is the project's one service, named by its
+    // folder when no manifest names it: its Dockerfile at the root, built from the root, with
+    // the specs and manifests kept out of the image.
+    let dir = fixture("layouts/root");
+    assert!(berth(dir.path(), &["draft"]).status.success());
+    let staged = dir.path().join(".berth/staged/files");
+    let dockerfile = std::fs::read_to_string(staged.join("Dockerfile")).unwrap();
+    assert!(
+        dockerfile.contains(
+            "CMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]"
+        ),
+        "{dockerfile}"
+    );
+    let ignore = std::fs::read_to_string(staged.join(".dockerignore")).unwrap();
+    assert!(ignore.contains("\nspecs\nmanifests\n"), "{ignore}");
 }
 
 #[test]

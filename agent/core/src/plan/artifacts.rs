@@ -113,7 +113,7 @@ pub fn plan(
                 &s.name,
                 ArtifactKind::Dockerfile,
                 Some(s),
-                format!("{dir}/Dockerfile"),
+                super::in_dir(dir, "Dockerfile"),
             ));
         }
         if s.stack != Stack::Unknown && !own {
@@ -121,7 +121,7 @@ pub fn plan(
                 &s.name,
                 ArtifactKind::Dockerignore,
                 Some(s),
-                format!("{dir}/.dockerignore"),
+                super::in_dir(dir, ".dockerignore"),
             ));
         }
         if s.is_static_site() && !own {
@@ -129,7 +129,7 @@ pub fn plan(
                 &s.name,
                 ArtifactKind::WebServerConfig,
                 Some(s),
-                format!("{dir}/nginx/default.conf.template"),
+                super::in_dir(dir, "nginx/default.conf.template"),
             ));
         }
         out.push(artifact(

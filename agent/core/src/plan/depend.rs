@@ -340,7 +340,7 @@ const DEPENDENCY_FILES: &[&str] = &[
 fn client_libraries(root: &Path, s: &Service) -> Vec<(DependencyKind, String)> {
     let mut out = Vec::new();
     for file in DEPENDENCY_FILES {
-        let rel = format!("{}/{file}", s.path);
+        let rel = super::in_dir(&s.path, file);
         let Ok(text) = std::fs::read_to_string(root.join(&rel)) else {
             continue;
         };

@@ -28,6 +28,8 @@ pub enum Source {
     RootFolder,
     /// `apps/*`, `packages/*`: kept only when it turns out to be something that runs.
     Workspace,
+    /// The project root itself: a single app kept there.
+    Root,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +45,7 @@ pub struct Found {
 }
 
 /// Where berth looks when berth.toml names no services, for the message when it finds none.
-pub const LOOKED_IN: &str = "services/*, frontend/, backend/, api/, web/, server/, client/, apps/*, packages/* and the folders compose.yaml (or docker-compose.yml) builds";
+pub const LOOKED_IN: &str = "services/*, frontend/, backend/, api/, web/, server/, client/, apps/*, packages/*, the folders compose.yaml (or docker-compose.yml) builds, and the project root";
 
 /// The service folders of the project at `root`. berth.toml's `[services]`, when present, is
 /// the whole list; otherwise every place real repos use, each folder once (the first way it
@@ -51,6 +53,7 @@ pub const LOOKED_IN: &str = "services/*, frontend/, backend/, api/, web/, server
 pub fn discover(
     root: &Path,
     configured: &BTreeMap<String, ServiceEntry>,
+    app: &str,
 ) -> Result<Vec<Found>, PlanError> {
     if !configured.is_empty() {
         return configured
@@ -87,8 +90,61 @@ pub fn discover(
             add(dir, &name, Source::Workspace, None);
         }
     }
+    // The project root is a service only when it is the only one: a single app kept at the
+    // root (its compose file builds `.`, or it has a manifest there). Beside service folders,
+    // its scan would take in their code too.
+    if found.iter().any(|f| f.dir != root) {
+        found.retain(|f| f.dir != root);
+    } else if found.is_empty() && MANIFESTS.iter().any(|m| root.join(m).is_file()) {
+        found.push(Found {
+            name: super::slug(&root_name(root).unwrap_or_else(|| app.to_string())),
+            dir: root.to_path_buf(),
+            source: Source::Root,
+            compose_port: None,
+            compose_env: Vec::new(),
+        });
+    }
     found.sort_by(|a, b| a.name.cmp(&b.name).then(a.dir.cmp(&b.dir)));
     Ok(found)
+}
+
+/// Files that make a folder a project of some stack.
+const MANIFESTS: &[&str] = &[
+    "package.json",
+    "pyproject.toml",
+    "requirements.txt",
+    "Pipfile",
+    "go.mod",
+    "Cargo.toml",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Dockerfile",
+];
+
+/// A root app's name, when its package names it (package.json, pyproject.toml, Cargo.toml);
+/// not the folder's, which changes with every clone.
+fn root_name(root: &Path) -> Option<String> {
+    static NAME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?m)^\s*name\s*=\s*"([^"]+)""#)
+            .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
+    });
+    let read = |f: &str| std::fs::read_to_string(root.join(f)).ok();
+    let from_package = read("package.json")
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| {
+            v["name"]
+                .as_str()
+                .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
+        });
+    let from_toml = || {
+        ["pyproject.toml", "Cargo.toml"]
+            .iter()
+            .find_map(|f| NAME.captures(&read(f)?).map(|c| c[1].to_string()))
+    };
+    from_package
+        .or_else(from_toml)
+        .filter(|n| !super::slug(n).is_empty())
 }
 
 fn from_config(root: &Path, name: &str, entry: &ServiceEntry) -> Result<Found, PlanError> {
@@ -218,14 +274,19 @@ fn compose_builds(root: &Path) -> Result<Vec<Compose>, PlanError> {
         };
         // A build from a URL, or from outside the project, is not a folder berth drafts in.
         let rel = context.trim_start_matches("./").trim_end_matches('/');
-        if rel.is_empty() || rel == "." || !crate::record::check_path(rel) {
+        let at_root = rel.is_empty() || rel == ".";
+        if !at_root && !crate::record::check_path(rel) {
             continue;
         }
         let port = container_port(service)
             .map(|(p, raw)| (p, format!("{shown}:{}", line_of(&text, name, &raw))));
         out.push(Compose {
             name: name.clone(),
-            dir: root.join(rel),
+            dir: if at_root {
+                root.to_path_buf()
+            } else {
+                root.join(rel)
+            },
             port,
             env: environment(service)
                 .into_iter()
@@ -321,7 +382,7 @@ mod tests {
     }
 
     fn names(root: &Path) -> Vec<(String, String)> {
-        discover(root, &BTreeMap::new())
+        discover(root, &BTreeMap::new(), "app")
             .unwrap()
             .into_iter()
             .map(|f| (f.name, display_path(&f.dir, root)))
@@ -383,7 +444,7 @@ mod tests {
                 "services:\n  api:\n    build: backend\n    ports:\n      - \"127.0.0.1:18000:8000/tcp\"\n  worker:\n    build: worker\n    expose: [9000]\n",
             )],
         );
-        let found = discover(t.path(), &BTreeMap::new()).unwrap();
+        let found = discover(t.path(), &BTreeMap::new(), "app").unwrap();
         let ports: Vec<_> = found.iter().map(|f| f.compose_port.clone()).collect();
         assert_eq!(
             ports,
@@ -399,11 +460,59 @@ mod tests {
         let t = project(&["backend", "src/api"], &[]);
         let mut configured = BTreeMap::new();
         configured.insert("api".to_string(), ServiceEntry::Path("src/api".into()));
-        let found = discover(t.path(), &configured).unwrap();
+        let found = discover(t.path(), &configured, "app").unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "api");
         configured.insert("up".to_string(), ServiceEntry::Path("../x".into()));
-        let err = discover(t.path(), &configured).unwrap_err().to_string();
+        let err = discover(t.path(), &configured, "app")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("berth.toml: [services] up"), "{err}");
+    }
+
+    #[test]
+    fn a_single_app_at_the_root_is_the_one_service_and_only_then() {
+        // Named by its package, else by the app: never by the folder a clone happens to have.
+        let t = project(
+            &["src"],
+            &[("package.json", r#"{"name": "@acme/Notes_Web"}"#)],
+        );
+        assert_eq!(
+            names(t.path()),
+            [("notes-web".to_string(), ".".to_string())]
+        );
+        let t = project(&[], &[("requirements.txt", "fastapi\n")]);
+        assert_eq!(names(t.path()), [("app".to_string(), ".".to_string())]);
+        // A compose file that builds `.` names it.
+        let t = project(
+            &[],
+            &[
+                ("main.go", "package main\n"),
+                ("go.mod", "module x\n"),
+                (
+                    "compose.yaml",
+                    "services:\n  api:\n    build: .\n    ports: [\"8080:8080\"]\n",
+                ),
+            ],
+        );
+        assert_eq!(names(t.path()), [("api".to_string(), ".".to_string())]);
+        // Beside service folders, the root is not one (its scan would take in theirs).
+        let t = project(
+            &["backend"],
+            &[
+                ("package.json", "{}"),
+                (
+                    "compose.yaml",
+                    "services:\n  web:\n    build: .\n  api:\n    build: ./backend\n",
+                ),
+            ],
+        );
+        assert_eq!(
+            names(t.path()),
+            [("api".to_string(), "backend".to_string())]
+        );
+        // A root with no manifest is not a service.
+        let t = project(&["docs"], &[("README.md", "# x\n")]);
+        assert!(names(t.path()).is_empty());
     }
 }

@@ -49,9 +49,9 @@ pub enum PlanError {
 /// Makes the plan for `spec`, detecting the project's services (`detect_services`).
 pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let mut warnings = Vec::new();
-    let mut services = detect_services(root, &mut warnings)?;
-    versions::from_context(spec, &mut services);
     let app = slug(without_feature_number(&spec.name));
+    let mut services = detect_services(root, &app, &mut warnings)?;
+    versions::from_context(spec, &mut services);
     let compose = discover::compose_file(root)?;
     let dependencies = depend::find(root, compose.as_ref(), spec, &app, &mut services);
     connect(
@@ -172,13 +172,15 @@ fn connect(
     }
 }
 
-/// The project's services, found where it keeps them (see `discover`), sorted by name.
+/// The project's services, found where it keeps them (see `discover`), sorted by name; `app`
+/// names a single app kept at the root when its own files do not.
 pub fn detect_services(
     root: &Path,
+    app: &str,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Service>, PlanError> {
     let config = crate::config::load(root)?;
-    let found = discover::discover(root, &config.services)?;
+    let found = discover::discover(root, &config.services, app)?;
     let mut services = Vec::new();
     for f in &found {
         let mut mine = Vec::new();
@@ -367,6 +369,16 @@ fn without_feature_number(name: &str) -> &str {
 }
 
 /// A name Kubernetes accepts (RFC 1123 label): lowercase letters, digits and dashes.
+/// `file` inside a service's folder, as paths are shown: a service at the project root (`.`)
+/// keeps its files at the root.
+pub fn in_dir(dir: &str, file: &str) -> String {
+    if dir == "." || dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{dir}/{file}")
+    }
+}
+
 pub fn slug(name: &str) -> String {
     let mut s: String = name
         .to_lowercase()
@@ -478,7 +490,7 @@ mod tests {
             "services:\n  api:\n    build: api\n    ports: [\"8000:8000\"]\n  web:\n    build: web\n    ports: [\"80:8080\"]\n",
         )
         .unwrap();
-        let services = super::detect_services(root, &mut Vec::new()).unwrap();
+        let services = super::detect_services(root, "app", &mut Vec::new()).unwrap();
         let ports: Vec<(u16, &str)> = services
             .iter()
             .map(|s| {

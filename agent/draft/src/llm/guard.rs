@@ -166,6 +166,7 @@ pub fn check(files: &[AnswerFile], expect: &Expect, registries: &[String]) -> Ve
             continue;
         }
         let inside = match expect.folder {
+            Some(".") => true,
             Some(dir) => f.path.starts_with(&format!("{dir}/")),
             None => expect.paths.contains(&f.path),
         };

@@ -448,10 +448,11 @@ fn unknown(s: &Service) -> String {
 # Fill in a build stage and a runtime stage (pinned base images, a numeric non-root USER,
 # an exec-form CMD), then delete the line that stops the build.
 FROM busybox:1.37 AS todo
-RUN echo "berth: {path}/Dockerfile must be filled in by hand" >&2 && exit 1
+RUN echo "berth: {dockerfile} must be filled in by hand" >&2 && exit 1
 "#,
         name = s.name,
         path = s.path,
+        dockerfile = berth_core::plan::in_dir(&s.path, "Dockerfile"),
     )
 }
 
@@ -464,6 +465,10 @@ fn exec_form(args: &[String]) -> String {
 pub fn dockerignore(req: &DraftRequest, s: &Service) -> String {
     let mut out = header(req, "#");
     out.push_str("\n# Keep the build context small and secrets out of the image.\n.git\n.gitignore\n.berth\nDockerfile\n.dockerignore\n*.md\n.env\n.env.*\n*.pem\n*.key\n");
+    if s.path == "." {
+        // An app at the project root: the specs and the cluster's manifests are not its code.
+        out.push_str("specs\nmanifests\n");
+    }
     let extra: &[&str] = match s.stack {
         Stack::Node => &[
             "node_modules",

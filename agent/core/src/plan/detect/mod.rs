@@ -112,7 +112,7 @@ fn own_dockerfile(tree: &SourceTree) -> Option<(String, Option<(u16, String)>)> 
     {
         return None;
     }
-    let path = format!("{}/Dockerfile", tree.shown_root);
+    let path = crate::plan::in_dir(&tree.shown_root, "Dockerfile");
     let exposed = crate::validate::consistency::exposed(&path, &text);
     let port = exposed
         .ports

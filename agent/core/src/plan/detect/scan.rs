@@ -16,6 +16,7 @@ const SKIP_DIRS: &[&str] = &[
     "build",
     "out",
     ".git",
+    ".berth",
     "vendor",
     "__pycache__",
     ".venv",
