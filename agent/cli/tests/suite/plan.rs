@@ -284,7 +284,7 @@ fn the_sample_app_is_detected() {
 /// compose file that builds them; `apps/*` of a workspace, without the packages that do not run.
 #[test]
 fn services_are_found_where_real_repos_keep_them() {
-    for layout in ["compose", "workspaces", "fullstack", "root"] {
+    for layout in ["compose", "workspaces", "fullstack", "root", "structure"] {
         let dir = fixture(&format!("layouts/{layout}"));
         let out = berth(dir.path(), &["plan", "--no-write"]);
         assert!(out.status.success(), "{}", transcript(&out));

@@ -30,6 +30,8 @@ pub enum Source {
     Workspace,
     /// The project root itself: a single app kept there.
     Root,
+    /// A folder the plan's Project Structure names.
+    Structure,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +47,7 @@ pub struct Found {
 }
 
 /// Where berth looks when berth.toml names no services, for the message when it finds none.
-pub const LOOKED_IN: &str = "services/*, frontend/, backend/, api/, web/, server/, client/, apps/*, packages/*, the folders compose.yaml (or docker-compose.yml) builds, and the project root";
+pub const LOOKED_IN: &str = "services/*, frontend/, backend/, api/, web/, server/, client/, apps/*, packages/*, the folders compose.yaml (or docker-compose.yml) builds, the plan's Project Structure, and the project root";
 
 /// The service folders of the project at `root`. berth.toml's `[services]`, when present, is
 /// the whole list; otherwise every place real repos use, each folder once (the first way it
@@ -54,6 +56,7 @@ pub fn discover(
     root: &Path,
     configured: &BTreeMap<String, ServiceEntry>,
     app: &str,
+    structure: &[String],
 ) -> Result<Vec<Found>, PlanError> {
     if !configured.is_empty() {
         return configured
@@ -88,6 +91,22 @@ pub fn discover(
         for dir in subfolders(root, parent)? {
             let name = folder_name(&dir);
             add(dir, &name, Source::Workspace, None);
+        }
+    }
+    // The plan's Project Structure: the top-most folders it names that are projects.
+    let mut chosen: Vec<&str> = Vec::new();
+    for path in structure {
+        let inside = |c: &&str| path.starts_with(&format!("{c}/"));
+        if path.starts_with("specs")
+            || !crate::record::check_path(path)
+            || chosen.iter().any(inside)
+        {
+            continue;
+        }
+        let dir = root.join(path);
+        if MANIFESTS.iter().any(|m| dir.join(m).is_file()) {
+            chosen.push(path);
+            add(dir.clone(), &folder_name(&dir), Source::Structure, None);
         }
     }
     // The project root is a service only when it is the only one: a single app kept at the
@@ -382,7 +401,7 @@ mod tests {
     }
 
     fn names(root: &Path) -> Vec<(String, String)> {
-        discover(root, &BTreeMap::new(), "app")
+        discover(root, &BTreeMap::new(), "app", &[])
             .unwrap()
             .into_iter()
             .map(|f| (f.name, display_path(&f.dir, root)))
@@ -444,7 +463,7 @@ mod tests {
                 "services:\n  api:\n    build: backend\n    ports:\n      - \"127.0.0.1:18000:8000/tcp\"\n  worker:\n    build: worker\n    expose: [9000]\n",
             )],
         );
-        let found = discover(t.path(), &BTreeMap::new(), "app").unwrap();
+        let found = discover(t.path(), &BTreeMap::new(), "app", &[]).unwrap();
         let ports: Vec<_> = found.iter().map(|f| f.compose_port.clone()).collect();
         assert_eq!(
             ports,
@@ -460,11 +479,11 @@ mod tests {
         let t = project(&["backend", "src/api"], &[]);
         let mut configured = BTreeMap::new();
         configured.insert("api".to_string(), ServiceEntry::Path("src/api".into()));
-        let found = discover(t.path(), &configured, "app").unwrap();
+        let found = discover(t.path(), &configured, "app", &[]).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "api");
         configured.insert("up".to_string(), ServiceEntry::Path("../x".into()));
-        let err = discover(t.path(), &configured, "app")
+        let err = discover(t.path(), &configured, "app", &[])
             .unwrap_err()
             .to_string();
         assert!(err.contains("berth.toml: [services] up"), "{err}");

@@ -50,7 +50,8 @@ pub enum PlanError {
 pub fn build(spec: &Spec, root: &Path) -> Result<Plan, PlanError> {
     let mut warnings = Vec::new();
     let app = slug(without_feature_number(&spec.name));
-    let mut services = detect_services(root, &app, &mut warnings)?;
+    let structure: Vec<String> = spec.structure.iter().map(|(_, p)| p.clone()).collect();
+    let mut services = detect_services(root, &app, &structure, &mut warnings)?;
     versions::from_context(spec, &mut services);
     let compose = discover::compose_file(root)?;
     let dependencies = depend::find(root, compose.as_ref(), spec, &app, &mut services);
@@ -173,14 +174,16 @@ fn connect(
 }
 
 /// The project's services, found where it keeps them (see `discover`), sorted by name; `app`
-/// names a single app kept at the root when its own files do not.
+/// names a single app kept at the root when its own files do not, and `structure` holds the
+/// folders the plan's Project Structure names.
 pub fn detect_services(
     root: &Path,
     app: &str,
+    structure: &[String],
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Service>, PlanError> {
     let config = crate::config::load(root)?;
-    let found = discover::discover(root, &config.services, app)?;
+    let found = discover::discover(root, &config.services, app, structure)?;
     let mut services = Vec::new();
     for f in &found {
         let mut mine = Vec::new();
@@ -490,7 +493,7 @@ mod tests {
             "services:\n  api:\n    build: api\n    ports: [\"8000:8000\"]\n  web:\n    build: web\n    ports: [\"80:8080\"]\n",
         )
         .unwrap();
-        let services = super::detect_services(root, "app", &mut Vec::new()).unwrap();
+        let services = super::detect_services(root, "app", &[], &mut Vec::new()).unwrap();
         let ports: Vec<(u16, &str)> = services
             .iter()
             .map(|s| {

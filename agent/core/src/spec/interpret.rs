@@ -134,6 +134,18 @@ pub fn interpret(spec: &mut Spec, file: &str, blocks: &[Block]) {
                     _ => spec.checklists.push(item),
                 }
             }
+            Block::Code { text, line } => {
+                let in_structure = stack.iter().any(|f| {
+                    let t = f.title.to_lowercase();
+                    t.contains("structure") || t.contains("source code")
+                });
+                if in_structure {
+                    for (offset, path) in tree_paths(text) {
+                        spec.structure
+                            .push((Location::new(file, line + offset), path));
+                    }
+                }
+            }
             Block::Line { lead, text, line } => {
                 let loc = Location::new(file, *line);
                 if let Some(req) = requirement(text, lead.as_deref(), &stack, &loc) {
@@ -389,6 +401,50 @@ fn push_context(spec: &mut Spec, lead: Option<&str>, text: &str, location: Locat
     }
 }
 
+/// The folders of a directory tree as plans draw it (`├── src/`, `│   └── api/`, or plain
+/// indentation), each as a path from the tree's top with its line offset. Files (no trailing
+/// `/` and a dot in the name) and `# comments` are left out.
+fn tree_paths(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(usize, String)> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split(" #").next().unwrap_or_default();
+        let Some(start) = line
+            .char_indices()
+            .find(|(_, c)| {
+                !matches!(
+                    c,
+                    ' ' | '\t' | '│' | '├' | '└' | '─' | '|' | '`' | '-' | '+'
+                )
+            })
+            .map(|(at, _)| line[..at].chars().count())
+        else {
+            continue;
+        };
+        let name: String = line
+            .chars()
+            .skip(start)
+            .collect::<String>()
+            .trim()
+            .to_string();
+        let is_dir = name.ends_with('/');
+        let name = name.trim_end_matches('/').to_string();
+        if name.is_empty() || name.contains(char::is_whitespace) || name.contains("..") {
+            continue;
+        }
+        while stack.last().is_some_and(|(indent, _)| *indent >= start) {
+            stack.pop();
+        }
+        if !is_dir && name.contains('.') {
+            continue;
+        }
+        stack.push((start, name));
+        let path: Vec<&str> = stack.iter().map(|(_, n)| n.as_str()).collect();
+        out.push((i, path.join("/")));
+    }
+    out
+}
+
 fn value_after_lead(text: &str) -> String {
     text.split_once(':')
         .map(|(_, v)| v.trim().to_string())
@@ -526,5 +582,28 @@ mod tests {
         let s = parse("## Phase 1\n- [ ] T001 Build\n  - [x] compile\n  - [ ] link\n- [ ] loose\n");
         assert_eq!(s.tasks[0].checklist.len(), 2);
         assert_eq!(s.checklists.len(), 1);
+    }
+
+    #[test]
+    fn a_plans_project_structure_gives_its_folders() {
+        let s = parse(
+            "## Project Structure\n\n### Source Code (repository root)\n\n```text\nphase-5/\n├── services/\n│   ├── chat-api/      # FastAPI\n│   │   └── main.py\n│   └── notify/\n└── web/\n    └── src/\n\nREADME.md\n```\n\n## Other\n\n```\nnot/\n```\n",
+        );
+        let paths: Vec<(usize, &str)> = s
+            .structure
+            .iter()
+            .map(|(l, p)| (l.line, p.as_str()))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                (6, "phase-5"),
+                (7, "phase-5/services"),
+                (8, "phase-5/services/chat-api"),
+                (10, "phase-5/services/notify"),
+                (11, "phase-5/web"),
+                (12, "phase-5/web/src"),
+            ]
+        );
     }
 }

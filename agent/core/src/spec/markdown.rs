@@ -25,6 +25,9 @@ pub enum Block {
         text: String,
         line: usize,
     },
+    /// A fenced or indented code block outside any list (a plan's Project Structure tree);
+    /// `line` is its first line of code.
+    Code { text: String, line: usize },
 }
 
 struct Open {
@@ -36,7 +39,8 @@ struct Open {
     emitted: bool,
 }
 
-/// Splits `text` into blocks. Code blocks, HTML and tables are skipped: specs put no items there.
+/// Splits `text` into blocks. Code blocks are kept whole (no items are read in them); HTML and
+/// tables are skipped.
 pub fn blocks(text: &str) -> Vec<Block> {
     let idx = LineIndex::new(text);
     let mut out = Vec::new();
@@ -45,6 +49,7 @@ pub fn blocks(text: &str) -> Vec<Block> {
     let mut para: Option<(Option<String>, String, usize)> = None;
     let mut strong: Option<String> = None;
     let mut skip = 0usize;
+    let mut code: Option<(String, usize)> = None;
 
     let parser = Parser::new_ext(text, Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES);
     for (event, range) in parser.into_offset_iter() {
@@ -52,13 +57,33 @@ pub fn blocks(text: &str) -> Vec<Block> {
         if skip > 0 {
             match event {
                 Event::Start(Tag::CodeBlock(_) | Tag::Table(_) | Tag::HtmlBlock) => skip += 1,
-                Event::End(TagEnd::CodeBlock | TagEnd::Table | TagEnd::HtmlBlock) => skip -= 1,
+                Event::End(TagEnd::CodeBlock | TagEnd::Table | TagEnd::HtmlBlock) => {
+                    skip -= 1;
+                    if skip == 0
+                        && let Some((text, line)) = code.take()
+                    {
+                        out.push(Block::Code { text, line });
+                    }
+                }
+                Event::Text(t) if skip == 1 => {
+                    if let Some((text, _)) = code.as_mut() {
+                        text.push_str(&t);
+                    }
+                }
                 _ => {}
             }
             continue;
         }
         match event {
-            Event::Start(Tag::CodeBlock(_) | Tag::Table(_) | Tag::HtmlBlock) => skip = 1,
+            Event::Start(Tag::CodeBlock(kind)) => {
+                skip = 1;
+                let first = match kind {
+                    pulldown_cmark::CodeBlockKind::Fenced(_) => line + 1,
+                    pulldown_cmark::CodeBlockKind::Indented => line,
+                };
+                code = items.is_empty().then(|| (String::new(), first));
+            }
+            Event::Start(Tag::Table(_) | Tag::HtmlBlock) => skip = 1,
             Event::Start(Tag::Heading { level, .. }) => {
                 heading = Some((level as u8, String::new(), line))
             }
@@ -245,9 +270,12 @@ mod tests {
     }
 
     #[test]
-    fn code_blocks_are_skipped() {
+    fn code_blocks_are_kept_whole_and_read_for_no_items() {
         let b = blocks("```\n- [ ] T001 not a task\n```\n- [ ] T002 a task\n");
-        assert_eq!(b.len(), 1);
-        assert!(matches!(&b[0], Block::Item { text, line: 4, .. } if text == "T002 a task"));
+        assert_eq!(b.len(), 2);
+        assert!(
+            matches!(&b[0], Block::Code { text, line: 2 } if text == "- [ ] T001 not a task\n")
+        );
+        assert!(matches!(&b[1], Block::Item { text, line: 4, .. } if text == "T002 a task"));
     }
 }

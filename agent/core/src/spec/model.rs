@@ -38,6 +38,9 @@ pub struct Spec {
     /// Context value, prose), with the line it is on.
     #[serde(skip)]
     pub open_questions: Vec<(crate::source::Location, String)>,
+    /// The folders a plan's Project Structure tree names (`backend/src/api`), with their line.
+    #[serde(skip)]
+    pub structure: Vec<(crate::source::Location, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

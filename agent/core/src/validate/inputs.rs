@@ -118,7 +118,8 @@ pub fn project(root: &Path) -> Result<Vec<Input>, ValidateError> {
     }
     // Each service's Dockerfile, wherever the project keeps its services.
     let mut warnings = Vec::new();
-    let services = crate::plan::detect_services(root, "app", &mut warnings).unwrap_or_default();
+    let services =
+        crate::plan::detect_services(root, "app", &[], &mut warnings).unwrap_or_default();
     for s in services {
         let f = root.join(&s.path).join("Dockerfile");
         if f.is_file() {
