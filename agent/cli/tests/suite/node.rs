@@ -483,21 +483,46 @@ fn a_compose_project_with_postgres_comes_up_with_berth_up() {
         &url,
     ]);
     assert!(created.contains("written through the cluster"), "{created}");
+    // A new db-0 (not the old one a stale status still counts) must become ready, which its
+    // probe (pg_isready) says only once PostgreSQL accepts connections.
+    let pod_state = || {
+        kubectl(
+            &kc,
+            &[
+                "-n",
+                "notes",
+                "get",
+                "pod",
+                "db-0",
+                "--ignore-not-found",
+                "-o",
+                r#"jsonpath={.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}"#,
+            ],
+        )
+    };
+    let old_uid = pod_state()
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     kubectl(
         &kc,
         &["-n", "notes", "delete", "pod", "db-0", "--wait=true"],
     );
-    kubectl(
-        &kc,
-        &[
-            "-n",
-            "notes",
-            "rollout",
-            "status",
-            "statefulset/db",
-            "--timeout=180s",
-        ],
-    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let state = pod_state();
+        let mut parts = state.split(' ');
+        let (uid, ready) = (parts.next().unwrap_or_default(), parts.next());
+        if !uid.is_empty() && uid != old_uid && ready == Some("True") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "db-0 did not come back ready: {state}"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
     let notes = node_curl(&[&url]);
     assert!(notes.contains("written through the cluster"), "{notes}");
     kubectl(&kc, &["delete", "namespace", "notes", "--wait=false"]);

@@ -134,6 +134,35 @@ pub fn labels(plan: &Plan, d: &Dependency, selector: bool) -> Value {
     l
 }
 
+/// A readiness check that asks the server itself: a database that listens while it is still
+/// starting up (or recovering after a restart) refuses queries, which a TCP check misses.
+fn readiness(d: &Dependency, port: u16) -> Option<Vec<String>> {
+    let port = port.to_string();
+    match d.kind {
+        DependencyKind::Postgres => Some(
+            [
+                "pg_isready",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                &d.user,
+                "-d",
+                &d.database,
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        DependencyKind::Mysql => Some(
+            ["mysqladmin", "ping", "-h", "127.0.0.1", "-P", &port]
+                .map(String::from)
+                .to_vec(),
+        ),
+        _ => None,
+    }
+}
+
 pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
     let rt = DepRuntime::of(d);
     let mut env: Vec<Value> = rt
@@ -170,7 +199,15 @@ pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
             "limits": { "cpu": rt.cpu.1, "memory": rt.memory.1 },
         },
         "livenessProbe": probe(30, 10),
-        "readinessProbe": probe(5, 5),
+        "readinessProbe": readiness(d, rt.port).map_or_else(
+            || probe(5, 5),
+            |exec| {
+                let mut p = probe(5, 5);
+                p.as_object_mut().map(|o| o.remove("tcpSocket"));
+                p["exec"] = json!({ "command": exec });
+                p
+            },
+        ),
         "securityContext": {
             "allowPrivilegeEscalation": false,
             "readOnlyRootFilesystem": true,
