@@ -55,6 +55,9 @@
 #   python    Debian's python3.11 (+ venv, pip 23.0.1) instead of 3.12 (python:3.12-slim is
 #             on Debian 13 by now); python, python3, pip, pip3 in /usr/local/bin link to it;
 #             EXTERNALLY-MANAGED removed so pip installs outside a venv, as in the real image.
+#             SSL_CERT_FILE and REQUESTS_CA_BUNDLE name the system bundle (the real image sets
+#             neither): uv, Poetry and Pipenv carry their own CA lists and would not trust the
+#             egress's CA otherwise; Debian's pip already uses the system bundle.
 #   golang    Go from the host's /usr/local/go (1.26.x); GOPATH /go (1777), WorkingDir /go,
 #             GOTOOLCHAIN=local, no gcc (so cgo is off, as in the real alpine image).
 #   maven, temurin-jre
@@ -154,6 +157,11 @@ declare -A REF=(
 )
 # Other names a stand-in is pushed under: Debian 12's Python is 3.11, the version a plan asks
 # for as often as 3.12.
+# A stand-in's revision, where it changed after its archive was first cached: a new revision
+# is built again (and pushed), the others stay cached.
+declare -A REV=(
+  [python]=2
+)
 declare -A ALSO=(
   [python]=library/python:3.11-slim
 )
@@ -165,7 +173,7 @@ names=()
 for a in "$@"; do
   case "$a" in
     --no-push) push=0 ;;
-    --list) for n in "${DEFAULT[@]}" "${JAVA[@]}"; do echo "$n ${REF[$n]}"; done; exit 0 ;;
+    --list) for n in "${DEFAULT[@]}" "${JAVA[@]}"; do echo "$n ${REF[$n]}"; for r in ${ALSO[$n]:-}; do echo "$n $r"; done; done; exit 0 ;;
     --stop) exec "$HERE/registry.sh" --stop ;;
     -h|--help) usage; exit 0 ;;
     *) [[ -n "${REF[$a]:-}" ]] || { usage; die "unknown stand-in: $a"; }; names+=("$a") ;;
@@ -290,9 +298,15 @@ work_copy() {
 }
 
 # write_image NAME ROOTFS MKIMAGE-ARGS...: the docker-archive images/NAME.tar.
+# archive NAME: where the stand-in's docker-archive is cached.
+archive() {
+  local r="${REV[$1]:-1}"
+  if [[ $r == 1 ]]; then echo "$DIR/images/$1.tar"; else echo "$DIR/images/$1-r$r.tar"; fi
+}
+
 write_image() {
   local name="$1" rootfs="$2"; shift 2
-  local out="$DIR/images/$name.tar"
+  local out; out="$(archive "$name")"
   "$PYTHON" "$HERE/mkimage.py" "mirror.local/${REF[$name]}" "$rootfs" "$out" --keep-owners "$@"
   log "$name: $(du -h "$out" | cut -f1) archive"
   rm -rf "$rootfs"
@@ -721,7 +735,9 @@ build_python() {
   log "python: Debian's Python $ver stands in for 3.12 (see the header)"
   write_image python "$r" --workdir "" --cmd '["python3"]' \
     --env PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin \
-    --env LANG=C.UTF-8 --env PYTHON_VERSION="$ver"
+    --env LANG=C.UTF-8 --env PYTHON_VERSION="$ver" \
+    --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    --env REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 }
 
 build_golang() {
@@ -1067,8 +1083,8 @@ EOF
 # --- main ----------------------------------------------------------------------------------
 t_all=$SECONDS
 for n in "${names[@]}"; do
-  if [[ -f "$DIR/images/$n.tar" ]]; then
-    log "$n: cached ($DIR/images/$n.tar)"
+  if [[ -f "$(archive "$n")" ]]; then
+    log "$n: cached ($(archive "$n"))"
     continue
   fi
   t0=$SECONDS
@@ -1084,10 +1100,10 @@ fi
 reg_env="$("$HERE/registry.sh")"
 eval "$reg_env"
 for n in "${names[@]}"; do
-  "$PYTHON" "$HERE/oci-push.py" "$DIR/images/$n.tar" "$BERTH_REGISTRY_MIRROR/${REF[$n]}" --cache "$DIR/blobs" >/dev/null \
+  "$PYTHON" "$HERE/oci-push.py" "$(archive "$n")" "$BERTH_REGISTRY_MIRROR/${REF[$n]}" --cache "$DIR/blobs" >/dev/null \
     || die "pushing $n failed"
   for ref in ${ALSO[$n]:-}; do
-    "$PYTHON" "$HERE/oci-push.py" "$DIR/images/$n.tar" "$BERTH_REGISTRY_MIRROR/$ref" --cache "$DIR/blobs" >/dev/null \
+    "$PYTHON" "$HERE/oci-push.py" "$(archive "$n")" "$BERTH_REGISTRY_MIRROR/$ref" --cache "$DIR/blobs" >/dev/null \
       || die "pushing $n as $ref failed"
   done
 done
