@@ -61,7 +61,10 @@ pub fn wire(app: &str, services: &mut [Service], warnings: &mut Vec<Warning>) {
         let read: Vec<String> = s
             .env
             .iter()
-            .filter(|e| is_credential(e) && !s.secrets.iter().any(|x| &x.name == *e))
+            // A bundle's build-time variable is public by design (a publishable key).
+            .filter(|e| {
+                is_credential(e) && !super::is_baked(e) && !s.secrets.iter().any(|x| &x.name == *e)
+            })
             .cloned()
             .collect();
         for name in read {
@@ -88,7 +91,7 @@ pub fn wire(app: &str, services: &mut [Service], warnings: &mut Vec<Warning>) {
             let provided: Vec<&str> = provided.iter().map(|x| x.name.as_str()).collect();
             warnings.push(Warning {
                 message: format!(
-                    "service {}: {} {} from Secret {}, which only you can fill: kubectl -n {app} create secret generic {} --from-literal={first}=... (berth apply keeps it; until then the container starts without {})",
+                    "service {}: {} {} from Secret {}, which only you can fill: kubectl -n {app} create secret generic {} --from-literal={first}=... --dry-run=client -o yaml | kubectl apply -f - (berth apply keeps it; until then the container starts without {})",
                     s.name,
                     provided.join(", "),
                     if provided.len() == 1 { "comes" } else { "come" },
