@@ -173,8 +173,23 @@ pub const RULES: &[RuleInfo] = &[
         keywords: &[],
     },
     RuleInfo {
+        id: "DL3000",
+        summary: "WORKDIR is an absolute path (hadolint DL3000)",
+        keywords: &[],
+    },
+    RuleInfo {
         id: "DL3002",
         summary: "the last USER is not root (hadolint DL3002)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3003",
+        summary: "RUN does not cd; WORKDIR switches directory (hadolint DL3003)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3004",
+        summary: "RUN does not use sudo (hadolint DL3004)",
         keywords: &[],
     },
     RuleInfo {
@@ -188,13 +203,118 @@ pub const RULES: &[RuleInfo] = &[
         keywords: &[],
     },
     RuleInfo {
+        id: "DL3008",
+        summary: "apt-get install pins package versions (hadolint DL3008)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3009",
+        summary: "apt lists are deleted after apt-get update (hadolint DL3009)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3013",
+        summary: "pip install pins package versions (hadolint DL3013)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3014",
+        summary: "apt-get install runs with -y (hadolint DL3014)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3015",
+        summary: "apt-get install uses --no-install-recommends (hadolint DL3015)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3016",
+        summary: "npm install pins package versions (hadolint DL3016)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3018",
+        summary: "apk add pins package versions (hadolint DL3018)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3019",
+        summary: "apk add uses --no-cache (hadolint DL3019)",
+        keywords: &[],
+    },
+    RuleInfo {
         id: "DL3020",
         summary: "COPY, not ADD, for local files (hadolint DL3020)",
         keywords: &[],
     },
     RuleInfo {
+        id: "DL3022",
+        summary: "COPY --from names an earlier stage (hadolint DL3022)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3023",
+        summary: "COPY --from does not name its own stage (hadolint DL3023)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3024",
+        summary: "stage names are unique (hadolint DL3024)",
+        keywords: &[],
+    },
+    RuleInfo {
         id: "DL3025",
         summary: "CMD and ENTRYPOINT in exec form (hadolint DL3025)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3027",
+        summary: "RUN uses apt-get, not apt (hadolint DL3027)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3042",
+        summary: "pip install uses --no-cache-dir (hadolint DL3042)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3045",
+        summary: "COPY to a relative destination comes after a WORKDIR (hadolint DL3045)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3047",
+        summary: "wget runs with a progress option or quietly (hadolint DL3047)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL3059",
+        summary: "no consecutive single-command RUNs (hadolint DL3059)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL4000",
+        summary: "no MAINTAINER (hadolint DL4000)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL4001",
+        summary: "a stage uses wget or curl, not both (hadolint DL4001)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL4003",
+        summary: "one CMD per stage (hadolint DL4003)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL4004",
+        summary: "one ENTRYPOINT per stage (hadolint DL4004)",
+        keywords: &[],
+    },
+    RuleInfo {
+        id: "DL4006",
+        summary: "SHELL sets -o pipefail before a RUN with a pipe (hadolint DL4006)",
         keywords: &[],
     },
     RuleInfo {

@@ -1,11 +1,16 @@
 //! Dockerfile text in, lint findings out. berth's own rules, with hadolint's ids where the rule
-//! is one of hadolint's (DL3002, DL3006, DL3007, DL3020, DL3025), plus a missing USER and secrets
-//! in ENV/ARG. `# hadolint ignore=DL3006,DL3007` (or `# berth ignore=...`) on the line before an
-//! instruction silences those rules for it, as hadolint does.
+//! is one of hadolint's (DL3002, DL3006, DL3007, DL3020, DL3025 here; the rules about RUN
+//! commands and stages in `shell_rules`), plus a missing USER and secrets in ENV/ARG.
+//! `# hadolint ignore=DL3006,DL3007` (or `# berth ignore=...`) on the line before an
+//! instruction silences those rules for it, `# hadolint global ignore=...` for the whole file,
+//! as hadolint does.
 
 use super::{Finding, Severity};
 use regex::Regex;
 use std::sync::LazyLock;
+
+mod shell;
+mod shell_rules;
 
 #[derive(Debug)]
 struct Instruction {
@@ -23,6 +28,7 @@ static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
 fn parse(text: &str) -> Vec<Instruction> {
     let mut out = Vec::new();
     let mut ignored: Vec<String> = Vec::new();
+    let mut global: Vec<String> = Vec::new();
     let mut lines = text.lines().enumerate().peekable();
     while let Some((i, raw)) = lines.next() {
         let line = raw.trim();
@@ -30,12 +36,10 @@ fn parse(text: &str) -> Vec<Instruction> {
             continue;
         }
         if let Some(comment) = line.strip_prefix('#') {
-            let c = comment.trim();
-            if let Some(rules) = c
-                .strip_prefix("hadolint ignore=")
-                .or_else(|| c.strip_prefix("berth ignore="))
-            {
-                ignored.extend(rules.split(',').map(|r| r.trim().to_string()));
+            match pragma(comment) {
+                Some((true, rules)) => global.extend(rules),
+                Some((false, rules)) => ignored.extend(rules),
+                None => {}
             }
             continue;
         }
@@ -76,7 +80,38 @@ fn parse(text: &str) -> Vec<Instruction> {
             ignored: std::mem::take(&mut ignored),
         });
     }
+    for ins in &mut out {
+        ins.ignored.extend(global.iter().cloned());
+    }
     out
+}
+
+/// `hadolint ignore=A,B` (or `berth ignore=`), for the next instruction, or
+/// `hadolint global ignore=A,B` for the whole file; true for global. A `# comment` may follow.
+fn pragma(comment: &str) -> Option<(bool, Vec<String>)> {
+    let c = comment.trim_start();
+    let rest = c
+        .strip_prefix("hadolint")
+        .or_else(|| c.strip_prefix("berth"))?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let (global, rest) = match rest.strip_prefix("global") {
+        Some(r) if r.starts_with([' ', '\t']) => (true, r.trim_start()),
+        _ => (false, rest),
+    };
+    let rules = rest
+        .strip_prefix("ignore")?
+        .trim_start()
+        .strip_prefix('=')?;
+    let rules = rules.split('#').next().unwrap_or("");
+    let rules = rules
+        .split(',')
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    Some((global, rules))
 }
 
 pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding>) {
@@ -229,6 +264,9 @@ pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding
             _ => {}
         }
     }
+    shell_rules::check(&instructions, &mut |ins, rule, severity, message, hint| {
+        add(Some(ins), rule, severity, message, hint)
+    });
     match (last_from, last_user) {
         (None, _) => add(
             None,
