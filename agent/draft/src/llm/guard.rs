@@ -197,6 +197,7 @@ pub fn check(files: &[AnswerFile], expect: &Expect, registries: &[String]) -> Ve
             ));
         }
         out.extend(host_level(f));
+        out.extend(secret_values(f));
         out.extend(images(f, registries));
     }
     for r in expect.required {
@@ -229,6 +230,45 @@ fn host_level(f: &AnswerFile) -> Vec<Finding> {
                     "keep the restricted security context of the starting point",
                 ));
             }
+        }
+    }
+    out
+}
+
+/// A value written into a Secret: berth keeps credentials out of every file (apply generates
+/// or keeps them in the cluster), so an answer that invents one is rejected. Template
+/// expressions (a chart's `lookup`) are not values.
+fn secret_values(f: &AnswerFile) -> Vec<Finding> {
+    if is_dockerfile(&f.path) || !f.contents.lines().any(|l| l.trim() == "kind: Secret") {
+        return Vec::new();
+    }
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut out = Vec::new();
+    let mut under: Option<usize> = None;
+    for (i, line) in f.contents.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with("{{") {
+            continue;
+        }
+        match under {
+            Some(at) if indent(line) > at => {
+                let value = t.split_once(':').map(|(_, v)| v.trim()).unwrap_or_default();
+                if !value.is_empty() && !value.contains("{{") {
+                    out.push(finding(
+                        "secret-value",
+                        &f.path,
+                        i + 1,
+                        "a value written into a Secret: berth never puts a credential in a file"
+                            .into(),
+                        "leave the Secret without data; berth apply generates or keeps its values",
+                    ));
+                }
+                continue;
+            }
+            _ => under = None,
+        }
+        if t == "data:" || t == "stringData:" {
+            under = Some(indent(line));
         }
     }
     out
@@ -336,6 +376,28 @@ mod tests {
                 "guard/privileged@d.yaml:7",
                 "guard/host-path@d.yaml:10"
             ]
+        );
+    }
+
+    #[test]
+    fn a_value_in_a_secret_is_rejected_but_a_template_expression_is_not() {
+        let paths = vec!["s.yaml".to_string(), "t.yaml".to_string()];
+        let expect = Expect {
+            artifact: "a",
+            paths: &paths,
+            folder: None,
+            required: &[],
+        };
+        let written = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\nstringData:\n  OPENAI_API_KEY: sk-invented\ndata:\n  password: aHVudGVyMg==\n";
+        let template = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n{{- with $data }}\ndata:\n  {{- toYaml . | nindent 2 }}\n  password: {{ randAlphaNum 24 | b64enc }}\n{{- end }}\n";
+        let fs = check(
+            &[file("s.yaml", written), file("t.yaml", template)],
+            &expect,
+            &regs(),
+        );
+        assert_eq!(
+            rules(&fs),
+            ["guard/secret-value@s.yaml:6", "guard/secret-value@s.yaml:8"]
         );
     }
 

@@ -278,7 +278,11 @@ fn python(s: &Service, rt: &Runtime) -> String {
     };
     // uvicorn comes with a FastAPI app's requirements; gunicorn rarely does with Flask or Django.
     let server = match start.first().map(String::as_str) {
-        Some("gunicorn") => "\nRUN pip install --no-cache-dir gunicorn==23.0.0",
+        // In the dependencies' RUN (one layer, hadolint DL3059); uv's venv has no pip.
+        Some("gunicorn") if s.tool.as_deref() == Some("uv") => {
+            " && uv pip install --python /opt/venv/bin/python gunicorn==23.0.0"
+        }
+        Some("gunicorn") => " && pip install --no-cache-dir gunicorn==23.0.0",
         _ => "",
     };
     format!(
@@ -314,15 +318,23 @@ const PIPENV: &str = "pipenv==2026.10.3";
 fn python_deps(s: &Service) -> String {
     let has = |f: &str| s.lock_file.as_deref() == Some(f);
     let venv = "RUN python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH";
+    // The tool goes in with the system pip, in the RUN that makes the venv (hadolint DL3059).
+    let tool_then_venv = |tool: &str| {
+        format!(
+            "RUN pip install --no-cache-dir {tool} && python -m venv /opt/venv\nENV PATH=/opt/venv/bin:$PATH"
+        )
+    };
     match s.tool.as_deref() {
         Some("uv") if has("uv.lock") => format!(
             "RUN pip install --no-cache-dir {UV}\n# The system Python, never a downloaded one; the project installed as a package, not\n# as a link to this stage's sources.\nENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_LINK_MODE=copy PATH=/opt/venv/bin:$PATH\nCOPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-dev --no-install-project\nCOPY . .\nRUN uv sync --frozen --no-dev --no-editable"
         ),
         Some("poetry") if has("poetry.lock") => format!(
-            "RUN pip install --no-cache-dir {POETRY}\n{venv} VIRTUAL_ENV=/opt/venv\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install --only main --no-root --no-interaction"
+            "{} VIRTUAL_ENV=/opt/venv\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install --only main --no-root --no-interaction",
+            tool_then_venv(POETRY)
         ),
         Some("pipenv") if has("Pipfile.lock") => format!(
-            "RUN pip install --no-cache-dir {PIPENV}\n{venv}\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt"
+            "{}\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv requirements > /tmp/requirements.txt && pip install --no-cache-dir -r /tmp/requirements.txt",
+            tool_then_venv(PIPENV)
         ),
         _ if s
             .evidence

@@ -254,4 +254,63 @@ fn python_installs_follow_the_lock_file() {
     );
     // requires-python >=3.11 is a lower bound: berth's newer default is used.
     assert!(uv.contains("FROM python:3.12-slim AS build\n"), "{uv}");
+    // berth's own rules (hadolint's among them) find nothing to say, not even an info.
+    for (path, text) in [
+        ("services/uvapi/Dockerfile", uv),
+        ("services/poetryapi/Dockerfile", poetry),
+        ("services/pipenvapi/Dockerfile", pipenv),
+    ] {
+        let mut found = Vec::new();
+        berth_core::validate::dockerfile::check(path, text, None, &mut found);
+        assert!(found.is_empty(), "{path}: {found:?}\n{text}");
+    }
+}
+
+/// A Flask app runs under gunicorn, installed in the dependencies' own RUN (with uv's pip
+/// when uv made the venv), and the Dockerfile gives berth's rules nothing to say.
+#[test]
+fn gunicorn_goes_into_the_dependency_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = dir.path().join("services/web");
+    std::fs::create_dir_all(svc.join("app")).unwrap();
+    std::fs::create_dir_all(dir.path().join("specs/web")).unwrap();
+    std::fs::write(
+        dir.path().join("specs/web/spec.md"),
+        "# Feature Specification: Web\n\n- **FR-001**: It MUST answer.\n",
+    )
+    .unwrap();
+    std::fs::write(svc.join("app/__init__.py"), "").unwrap();
+    std::fs::write(
+        svc.join("app/main.py"),
+        "from flask import Flask\n\napp = Flask(__name__)\n",
+    )
+    .unwrap();
+    for (manifest, text, lock, install) in [
+        (
+            "requirements.txt",
+            "flask==3.1.0\n",
+            None,
+            "RUN pip install --no-cache-dir -r requirements.txt && pip install --no-cache-dir gunicorn==23.0.0\n",
+        ),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"web\"\nversion = \"0.1.0\"\ndependencies = [\"flask\"]\n",
+            Some("uv.lock"),
+            "RUN uv sync --frozen --no-dev --no-editable && uv pip install --python /opt/venv/bin/python gunicorn==23.0.0\n",
+        ),
+    ] {
+        for f in ["requirements.txt", "pyproject.toml", "uv.lock"] {
+            let _ = std::fs::remove_file(svc.join(f));
+        }
+        std::fs::write(svc.join(manifest), text).unwrap();
+        if let Some(lock) = lock {
+            std::fs::write(svc.join(lock), "").unwrap();
+        }
+        let ps = drafts(dir.path(), "specs/web");
+        let d = file(&ps, "services/web/Dockerfile");
+        assert!(d.contains(install), "{d}");
+        let mut found = Vec::new();
+        berth_core::validate::dockerfile::check("services/web/Dockerfile", d, None, &mut found);
+        assert!(found.is_empty(), "{found:?}\n{d}");
+    }
 }
