@@ -6,6 +6,7 @@ mod llm;
 mod lock;
 mod node;
 mod node_failures;
+mod node_layouts;
 mod node_python;
 mod outage;
 mod pipeline;

@@ -223,7 +223,7 @@ fn every_stack_is_drafted_built_and_answers_on_the_real_node() {
 
 /// `http://<node>:<nodePort>` of a NodePort Service: what a browser on the host of a Minikube
 /// VM opens.
-fn node_port_url(kc: &Path, namespace: &str, service: &str) -> String {
+pub(super) fn node_port_url(kc: &Path, namespace: &str, service: &str) -> String {
     let port = kubectl(
         kc,
         &[
@@ -250,7 +250,7 @@ fn node_port_url(kc: &Path, namespace: &str, service: &str) -> String {
 
 /// curl from inside the node's network namespace (the host has no route to the node's
 /// addresses); a failed request fails the test with curl's own message.
-fn node_curl(args: &[&str]) -> String {
+pub(super) fn node_curl(args: &[&str]) -> String {
     let netns = std::env::var("BERTH_NODE_NETNS").unwrap_or_else(|_| "berth-node".into());
     let out = std::process::Command::new("ip")
         .args([
@@ -292,16 +292,25 @@ pub(super) fn deploy(dir: &Path, kc: &Path, mirror: &str, apply_args: &[&str]) -
     };
     step(&["draft"]);
     step(&["approve", "--yes"]);
-    let services = std::fs::read_dir(dir.join("services")).unwrap();
-    for svc in services.flatten() {
-        let d = std::fs::read_to_string(svc.path().join("Dockerfile")).unwrap();
+    // Every Dockerfile of the project, wherever its services are (services/*, a root app, the
+    // plan's Project Structure).
+    let dockerfiles: Vec<String> = listing(dir)
+        .into_iter()
+        .filter(|f| !f.starts_with(".berth/") && (f == "Dockerfile" || f.ends_with("/Dockerfile")))
+        .collect();
+    assert!(
+        !dockerfiles.is_empty(),
+        "no Dockerfile in {}",
+        dir.display()
+    );
+    for f in dockerfiles {
+        let d = std::fs::read_to_string(dir.join(&f)).unwrap();
         for from in d.lines().filter(|l| l.starts_with("FROM ")) {
             let image = from.split_whitespace().nth(1).unwrap();
             let stage = !image.contains(':') && !image.contains('/');
             assert!(
                 stage || image.starts_with(mirror),
-                "{}: {from} does not pull through {mirror}",
-                svc.path().display()
+                "{f}: {from} does not pull through {mirror}"
             );
         }
     }
