@@ -262,6 +262,12 @@ pub(super) fn node_curl(args: &[&str]) -> String {
             "--fail",
             "--max-time",
             "20",
+            // A NodePort's rules can lag the rollout by a moment.
+            "--retry",
+            "5",
+            "--retry-delay",
+            "2",
+            "--retry-all-errors",
         ])
         .args(args)
         .output()
@@ -466,18 +472,32 @@ fn a_compose_project_with_postgres_comes_up_with_berth_up() {
     }
 
     // Through the frontend's Service: Next proxies /api to the backend, which asks PostgreSQL.
-    let via_frontend = |path: &str| {
-        kubectl(
-            &kc,
-            &[
+    // The first requests after the rollout can meet a proxy that is not ready yet (seen once
+    // in a CI run: an empty answer), so it is asked for up to a minute, and the last answer
+    // is shown if it never says the database is ok.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let out = std::process::Command::new("kubectl")
+            .args([
                 "get",
                 "--raw",
-                &format!("/api/v1/namespaces/notes/services/frontend:80/proxy{path}"),
-            ],
-        )
-    };
-    let health: serde_json::Value = serde_json::from_str(&via_frontend("/api/health")).unwrap();
-    assert_eq!(health["database"], "ok", "{health}");
+                "/api/v1/namespaces/notes/services/frontend:80/proxy/api/health",
+            ])
+            .env("KUBECONFIG", &kc)
+            .output()
+            .unwrap();
+        let health: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        if health["database"] == "ok" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/api/health through the frontend never said the database is ok:\n{}",
+            transcript(&out)
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
     // A note written through the frontend's NodePort, from inside the node's network (as a
     // browser on the host of a Minikube VM would), is stored in PostgreSQL and outlives the
     // database's pod.
