@@ -240,7 +240,9 @@ pub fn content_tag(context: &Path) -> Result<String, BuildError> {
         .into_iter()
         .filter_entry(|e| {
             let rel = e.path().strip_prefix(context).unwrap_or(e.path());
-            e.depth() == 0 || !(skip.is_match(rel) || rel == Path::new(".git"))
+            // berth's own state changes with every build: never part of what is built.
+            e.depth() == 0
+                || !(skip.is_match(rel) || rel == Path::new(".git") || rel == Path::new(".berth"))
         });
     for entry in walker {
         let entry = entry.map_err(|e| err(e.to_string()))?;
@@ -338,9 +340,11 @@ fn check_built(
     context: Option<&String>,
 ) -> Result<(), String> {
     let context = context.ok_or("no build context is recorded for it (written by hand?)")?;
-    let inside = Path::new(context)
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
+    // `.` is the project root, where a single app keeps its Dockerfile.
+    let inside = context == "."
+        || Path::new(context)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
     if !inside || context.is_empty() {
         return Err(format!(
             "its build context {context} is not a folder inside the project"
@@ -501,5 +505,30 @@ mod tests {
         std::fs::write(root.join("services/api/main.go"), "package main\n").unwrap();
         let e = verified_built(root).unwrap_err().to_string();
         assert!(e.contains("the sources changed since"), "{e}");
+    }
+
+    /// A single app at the project root is built from `.`: apply trusts its image (seen
+    /// refused on the real node), and berth's own state under .berth/, which every build
+    /// rewrites, is not part of its tag.
+    #[test]
+    fn an_image_built_from_the_project_root_is_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(root.join("main.py"), "print()\n").unwrap();
+        let build = ImageBuild {
+            service: "quotes".into(),
+            context: ".".into(),
+            repository: "quotes-quotes".into(),
+            tag: content_tag(root).unwrap(),
+        };
+        record_built(root, &build).unwrap();
+        let trusted = verified_built(root).unwrap();
+        assert_eq!(trusted.get("quotes-quotes"), Some(&build.image()));
+        assert_eq!(
+            content_tag(root).unwrap(),
+            build.tag,
+            ".berth/ is not an input"
+        );
     }
 }
