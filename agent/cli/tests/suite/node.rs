@@ -208,17 +208,22 @@ fn every_stack_is_drafted_built_and_answers_on_the_real_node() {
     // The site's bundle calls its backend on its own origin, as a browser can, and the site's
     // nginx takes that path to the backend's Service.
     let site = node_port_url(&kc, "stacks", "site");
-    let index = node_curl(&[&format!("{site}/")]);
-    let script = index
-        .split('"')
-        .find(|p| p.starts_with("/assets/") && p.ends_with(".js"))
-        .unwrap_or_else(|| panic!("no script in the site's page: {index}"));
-    let bundle = node_curl(&[&format!("{site}{script}")]);
+    let bundle = site_bundle(&site);
     assert!(bundle.contains("\"/_backend\""), "{bundle}");
     assert!(!bundle.contains("svc.cluster.local"), "{bundle}");
     let via_site = node_curl(&[&format!("{site}/_backend/healthz")]);
     assert!(via_site.contains(r#""stack":"go""#), "{via_site}");
     kubectl(&kc, &["delete", "namespace", "stacks", "--wait=false"]);
+}
+
+/// The script a static site's page loads, fetched as a browser would (through the NodePort).
+pub(super) fn site_bundle(site: &str) -> String {
+    let index = node_curl(&[&format!("{site}/")]);
+    let script = index
+        .split('"')
+        .find(|p| p.starts_with("/assets/") && p.ends_with(".js"))
+        .unwrap_or_else(|| panic!("no script in the site's page: {index}"));
+    node_curl(&[&format!("{site}{script}")])
 }
 
 /// `http://<node>:<nodePort>` of a NodePort Service: what a browser on the host of a Minikube

@@ -5,7 +5,7 @@
 
 use super::cluster::fresh_namespace;
 use super::common::*;
-use super::node::{deploy, kubectl, mirror, node, node_curl, node_port_url};
+use super::node::{deploy, kubectl, mirror, node, node_curl, node_port_url, site_bundle};
 
 #[test]
 fn services_the_plan_places_and_a_root_app_are_built_and_answer_on_the_real_node() {
@@ -29,12 +29,7 @@ fn services_the_plan_places_and_a_root_app_are_built_and_answer_on_the_real_node
     // The bundle was built with the same-origin path, and the site's nginx takes
     // /_backend/api/messages to chat-api's /api/messages.
     let site = node_port_url(&kc, "chat", "web");
-    let index = node_curl(&[&format!("{site}/")]);
-    let script = index
-        .split('"')
-        .find(|p| p.starts_with("/assets/") && p.ends_with(".js"))
-        .unwrap_or_else(|| panic!("no script in the site's page: {index}"));
-    let bundle = node_curl(&[&format!("{site}{script}")]);
+    let bundle = site_bundle(&site);
     assert!(
         bundle.contains("\"/_backend\""),
         "the bundle does not call /_backend"

@@ -4,7 +4,7 @@
 //! and the labels Helm owns (`helm.sh/chart`, `app.kubernetes.io/managed-by`).
 
 use super::header;
-use super::runtime::{Runtime, backend, backend_url_var};
+use super::runtime::{Runtime, backend};
 use super::values::ChartValues;
 use crate::{DraftError, DraftRequest, ProposedFile};
 use berth_core::plan::Service;
@@ -393,7 +393,7 @@ data:
         var = svc_var(&s.name),
         cm = rt.config_map.clone().unwrap_or_default(),
         labels4 = labels_call(app, &rt, 4),
-        key = backend_url_var(s),
+        key = s.backend_url_var(),
     )
 }
 

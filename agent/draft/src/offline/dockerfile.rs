@@ -3,7 +3,7 @@
 //! in their own cached layer, runs as a numeric non-root USER and starts in exec form.
 
 use super::header;
-use super::runtime::{Runtime, backend_url_var};
+use super::runtime::Runtime;
 use crate::DraftRequest;
 use berth_core::plan::{Service, Stack};
 use std::fmt::Write;
@@ -171,7 +171,7 @@ fn browser_arg(s: &Service, rt: &Runtime) -> String {
     match browser_path(s, rt) {
         Some(path) => format!(
             "# The browser cannot resolve the backend's cluster name: the bundle calls {path} on its\n# own origin, which nginx proxies to the backend.\nARG {var}={path}\n",
-            var = backend_url_var(s)
+            var = s.backend_url_var()
         ),
         None => String::new(),
     }
@@ -522,7 +522,7 @@ pub fn dockerignore(req: &DraftRequest, s: &Service) -> String {
 /// backend URL given at start-up through the environment (the image fills in `${VAR}`).
 pub fn nginx_conf(req: &DraftRequest, s: &Service) -> String {
     let rt = Runtime::of(req.plan, s);
-    let var = backend_url_var(s);
+    let var = s.backend_url_var();
     format!(
         r#"{header}
 server {{

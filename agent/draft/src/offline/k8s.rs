@@ -3,7 +3,7 @@
 //! quoting is always right; `objects` is also what the Helm chart must render to.
 
 use super::header;
-use super::runtime::{Probe, Runtime, backend_url, backend_url_var};
+use super::runtime::{Probe, Runtime, backend_url};
 use crate::DraftRequest;
 use berth_core::plan::{Plan, Service};
 use serde_json::{Value, json};
@@ -151,7 +151,7 @@ pub fn config_map_object(plan: &Plan, s: &Service) -> Value {
     let rt = Runtime::of(plan, s);
     let mut data = serde_json::Map::new();
     if let Some(url) = backend_url(plan) {
-        data.insert(backend_url_var(s), json!(url));
+        data.insert(s.backend_url_var(), json!(url));
     }
     json!({
         "apiVersion": "v1",

@@ -100,7 +100,7 @@ impl Runtime {
         let config_env: Vec<(String, String)> = config_map
             .as_ref()
             .and_then(|_| backend_url(plan))
-            .map(|url| vec![(backend_url_var(s), url)])
+            .map(|url| vec![(s.backend_url_var(), url)])
             .unwrap_or_default();
         // The backend's URL is the ConfigMap's (its Service's cluster name), not the compose
         // file's: a value set here would hide it.
@@ -221,11 +221,6 @@ pub fn backend(plan: &Plan) -> Option<&Service> {
         })
         .or(backends.first())
         .copied()
-}
-
-/// The variable a frontend reads the backend's URL from.
-pub fn backend_url_var(frontend: &Service) -> String {
-    frontend.backend_url_var()
 }
 
 /// The backend's in-cluster URL, by Service DNS name.
