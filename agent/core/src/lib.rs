@@ -12,6 +12,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod plan;
 pub mod record;
+pub mod review;
 pub mod rules;
 pub mod source;
 pub mod spec;

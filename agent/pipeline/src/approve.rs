@@ -7,7 +7,7 @@ use berth_core::approve::approve as write_approved;
 use berth_core::diff::{Change, FileDiff};
 use berth_core::exit::Error;
 use berth_core::record::ApprovalRecord;
-use berth_core::validate::Report;
+use berth_core::validate::{Finding, Report};
 use serde::Serialize;
 use std::path::Path;
 
@@ -26,17 +26,34 @@ pub enum ApprovalPolicy {
 }
 
 /// A person's answer about one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Approve,
     Decline,
     /// Decline this file and every one after it.
     Quit,
+    /// Approve this file and every one after it that validates (`a`).
+    ApproveRest,
+    /// Approve some of the file's hunks: `contents` is the file with only those applied.
+    Hunks {
+        contents: String,
+        /// The hunks taken, 1-based, and how many there were.
+        taken: Vec<usize>,
+        total: usize,
+    },
+}
+
+/// What the approver is told of a file besides its diff.
+pub struct Review<'a> {
+    /// Validation's findings on the proposed file, errors first.
+    pub findings: &'a [Finding],
+    /// It has errors and `--force` was not given: it cannot be approved.
+    pub blocked: bool,
 }
 
 /// Asks a person about one file: the CLI's prompt, or piped answers.
 pub trait Approver {
-    fn decide(&mut self, file: &FileDiff, has_errors: bool) -> Decision;
+    fn decide(&mut self, file: &FileDiff, review: &Review) -> Decision;
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -48,12 +65,60 @@ pub struct Outcome {
     /// Not approved because validation found errors in them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub invalid: Vec<String>,
+    /// Every file decided on, in order, with the hunks taken and the hash recorded.
+    pub decisions: Vec<FileDecision>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Approved,
+    /// Some hunks approved and written; the rest stays staged.
+    Partial,
+    Declined,
+    Kept,
+    Invalid,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileDecision {
+    pub file: String,
+    pub decision: Verdict,
+    /// For a partial approval: the hunks taken (1-based) and how many the diff had.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hunks_approved: Option<Vec<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hunks: Option<usize>,
+    /// The sha256 recorded for the file written (none when nothing was written, or removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 impl Outcome {
     /// Something staged was not approved.
     pub fn refused(&self) -> bool {
         !(self.declined.is_empty() && self.kept.is_empty() && self.invalid.is_empty())
+            || self
+                .decisions
+                .iter()
+                .any(|d| d.decision == Verdict::Partial)
+    }
+
+    fn push(&mut self, file: &str, decision: Verdict) {
+        let list = match decision {
+            Verdict::Declined => &mut self.declined,
+            Verdict::Kept => &mut self.kept,
+            Verdict::Invalid => &mut self.invalid,
+            Verdict::Approved | Verdict::Partial => return,
+        };
+        list.push(file.to_string());
+        self.decisions.push(FileDecision {
+            file: file.to_string(),
+            decision,
+            hunks_approved: None,
+            hunks: None,
+            sha256: None,
+        });
     }
 }
 
@@ -67,8 +132,10 @@ pub fn pending(diffs: &[FileDiff]) -> Vec<&FileDiff> {
 
 /// Decides on each pending file by `policy` (asking `approver` under `Ask`), then writes and
 /// records the approved ones. `force`: overwrite files edited by hand under the `Approve*`
-/// policies. A write that fails part-way comes back beside the outcome, which lists what was
-/// written and recorded before it, so nothing is half-done without a report.
+/// policies, and approve files validation found errors in. A file approved in part is
+/// validated again as it will be written. A write that fails part-way comes back beside the
+/// outcome, which lists what was written and recorded before it, so nothing is half-done
+/// without a report.
 pub fn run(
     root: &Path,
     record: &mut ApprovalRecord,
@@ -81,42 +148,96 @@ pub fn run(
     restamp(root, record, report);
     // What validation says of each pending file: whether it may be approved, and its record.
     let paths: Vec<&str> = pending.iter().map(|d| d.path.as_str()).collect();
-    let stamps = crate::validate::stamps(report, &paths);
+    let mut stamps = crate::validate::stamps(report, &paths);
     let mut out = Outcome::default();
-    let mut chosen: Vec<&FileDiff> = Vec::new();
+    let mut chosen: Vec<FileDiff> = Vec::new();
+    let mut partial: Vec<(Vec<usize>, usize)> = Vec::new();
+    let mut policy = policy;
     let mut quit = false;
     for d in pending {
-        let not_chosen = |out: &mut Outcome| {
-            if d.conflict.is_some() {
-                out.kept.push(d.path.clone())
-            } else {
-                out.declined.push(d.path.clone())
-            }
+        let not_chosen = if d.conflict.is_some() {
+            Verdict::Kept
+        } else {
+            Verdict::Declined
         };
         let has_errors = stamps.get(&d.path).is_some_and(|v| v.errors > 0);
+        let blocked = has_errors && !force;
+        let take = |chosen: &mut Vec<FileDiff>, partial: &mut Vec<_>| {
+            chosen.push((*d).clone());
+            partial.push((Vec::new(), 0));
+        };
         match policy {
-            ApprovalPolicy::Never => not_chosen(&mut out),
-            ApprovalPolicy::ApproveValid if has_errors => out.invalid.push(d.path.clone()),
+            ApprovalPolicy::Never => out.push(&d.path, not_chosen),
+            ApprovalPolicy::ApproveValid if blocked => out.push(&d.path, Verdict::Invalid),
             ApprovalPolicy::ApproveValid | ApprovalPolicy::ApproveAll => {
                 if d.conflict.is_some() && !force {
-                    out.kept.push(d.path.clone());
+                    out.push(&d.path, Verdict::Kept);
                 } else {
-                    chosen.push(d);
+                    take(&mut chosen, &mut partial);
                 }
             }
-            ApprovalPolicy::Ask if quit => not_chosen(&mut out),
-            ApprovalPolicy::Ask => match approver.decide(d, has_errors) {
-                Decision::Approve => chosen.push(d),
-                Decision::Decline => not_chosen(&mut out),
-                Decision::Quit => {
-                    quit = true;
-                    not_chosen(&mut out);
+            ApprovalPolicy::Ask if quit => out.push(&d.path, not_chosen),
+            ApprovalPolicy::Ask => {
+                let findings = berth_core::review::findings_for(report, &d.path);
+                let review = Review {
+                    findings: &findings,
+                    blocked,
+                };
+                match approver.decide(d, &review) {
+                    Decision::Approve if blocked => out.push(&d.path, Verdict::Invalid),
+                    Decision::Approve => take(&mut chosen, &mut partial),
+                    Decision::ApproveRest => {
+                        policy = ApprovalPolicy::ApproveValid;
+                        if blocked {
+                            out.push(&d.path, Verdict::Invalid);
+                        } else if d.conflict.is_some() && !force {
+                            out.push(&d.path, Verdict::Kept);
+                        } else {
+                            take(&mut chosen, &mut partial);
+                        }
+                    }
+                    Decision::Decline => out.push(&d.path, not_chosen),
+                    Decision::Quit => {
+                        quit = true;
+                        out.push(&d.path, not_chosen);
+                    }
+                    Decision::Hunks {
+                        contents,
+                        taken,
+                        total,
+                    } => match crate::hunks::revalidate(root, d, &contents, force) {
+                        Ok((narrowed, stamp)) => {
+                            stamps.insert(d.path.clone(), stamp);
+                            chosen.push(narrowed);
+                            partial.push((taken, total));
+                        }
+                        Err(verdict) => out.push(&d.path, verdict),
+                    },
                 }
-            },
+            }
         }
     }
-    let (written, failure) = write_approved(root, record, &chosen, &stamps);
+    let refs: Vec<&FileDiff> = chosen.iter().collect();
+    let (written, failure) = write_approved(root, record, &refs, &stamps);
+    for (d, (taken, total)) in chosen.iter().zip(partial) {
+        if !written.contains(&d.path) {
+            continue;
+        }
+        out.decisions.push(FileDecision {
+            file: d.path.clone(),
+            decision: if total == 0 {
+                Verdict::Approved
+            } else {
+                Verdict::Partial
+            },
+            hunks_approved: (total > 0).then_some(taken),
+            hunks: (total > 0).then_some(total),
+            sha256: record.files.get(&d.path).map(|f| f.sha256.clone()),
+        });
+    }
     out.approved = written;
+    let at = |f: &str| paths.iter().position(|p| *p == f);
+    out.decisions.sort_by_key(|d| at(&d.file));
     (out, failure.map(Error::from))
 }
 
@@ -145,7 +266,7 @@ pub fn restamp(root: &Path, record: &mut ApprovalRecord, report: &Report) {
 pub struct NoOne;
 
 impl Approver for NoOne {
-    fn decide(&mut self, _: &FileDiff, _: bool) -> Decision {
+    fn decide(&mut self, _: &FileDiff, _: &Review) -> Decision {
         Decision::Decline
     }
 }

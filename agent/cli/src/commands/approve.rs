@@ -1,59 +1,15 @@
-//! `berth approve`: a person reviews each staged file (yes, no, diff, quit), and what they
-//! approve is written atomically and recorded. Answers come from stdin, so `yes | berth approve`
-//! works as with `git add -p`; a closed stdin approves nothing more.
+//! `berth approve`: the overview of the proposal, then a person reviews each staged file (yes,
+//! no, diff, split into hunks, approve the rest, quit), and what they approve is written
+//! atomically and recorded. Answers come from stdin (see `prompt`), so `yes | berth approve`
+//! works as with `git add -p`.
 
+use super::prompt::Prompt;
 use super::{Error, Exit};
 use crate::cli::{ApproveArgs, Cli, Output};
-use berth_core::diff::{FileDiff, diff, select};
+use berth_core::diff::{diff, select};
 use berth_core::record::{load_record, load_staged};
-use berth_pipeline::approve::{self, ApprovalPolicy, Approver, Decision, Outcome};
-use std::io::BufRead;
+use berth_pipeline::approve::{self, ApprovalPolicy, Outcome, Verdict};
 use std::path::Path;
-
-/// Asks on stderr, reads answers from stdin (a terminal or a pipe).
-pub struct Prompt {
-    lines: std::io::Lines<std::io::StdinLock<'static>>,
-}
-
-impl Prompt {
-    pub fn new() -> Self {
-        Prompt {
-            lines: std::io::stdin().lock().lines(),
-        }
-    }
-}
-
-impl Approver for Prompt {
-    fn decide(&mut self, d: &FileDiff, has_errors: bool) -> Decision {
-        eprint!("{}", crate::render::diff::prompt_header(d));
-        if has_errors {
-            eprintln!("validation found errors in this file (`berth validate` shows them)");
-        }
-        loop {
-            eprint!("{}", crate::render::diff::prompt(d));
-            let answer = match self.lines.next() {
-                Some(Ok(line)) => line.trim().to_lowercase(),
-                _ => {
-                    eprintln!(
-                        "\n(no more answers on stdin: stopping; use --yes to approve without asking)"
-                    );
-                    return Decision::Quit;
-                }
-            };
-            match answer.as_str() {
-                "y" | "yes" => return Decision::Approve,
-                // Enter keeps a hand-edited file, as the prompt says; elsewhere it asks again.
-                "n" | "no" => return Decision::Decline,
-                "" if d.conflict.is_some() => return Decision::Decline,
-                "d" | "diff" => eprint!("{}", crate::render::diff::patches(&[d])),
-                "q" | "quit" => return Decision::Quit,
-                _ => {
-                    eprintln!("y: approve and write it, n: skip it, d: show the diff, q: stop here")
-                }
-            }
-        }
-    }
-}
 
 pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     if !matches!(cli.output, Output::Human | Output::Json) {
@@ -82,6 +38,14 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     };
     // What validation says of each file goes into the approval record, which apply checks.
     let report = berth_pipeline::validate::project(root)?;
+    let mut prompt = Prompt::with_provenance(berth_pipeline::review::provenance(root, &staged));
+    if policy == ApprovalPolicy::Ask {
+        let overview = berth_core::review::overview::overview(&pending, &report);
+        eprint!(
+            "{}",
+            crate::render::review::overview(&staged.app, &overview)
+        );
+    }
     let (outcome, failure) = approve::run(
         root,
         &mut record,
@@ -89,7 +53,7 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
         &report,
         policy,
         args.force,
-        &mut Prompt::new(),
+        &mut prompt,
     );
     let text = match cli.output {
         Output::Json => {
@@ -118,7 +82,25 @@ pub fn summary(o: &Outcome) -> String {
             }
         }
     };
-    section("approved and written", &o.approved);
+    let approved: Vec<String> = o
+        .approved
+        .iter()
+        .map(|f| match o.decisions.iter().find(|d| &d.file == f) {
+            Some(d) if d.decision == Verdict::Partial => format!(
+                "{f} (hunks {} of {}; the rest stays staged)",
+                d.hunks_approved
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                d.hunks.unwrap_or_default()
+            ),
+            _ => f.clone(),
+        })
+        .collect();
+    section("approved and written", &approved);
     section("declined", &o.declined);
     section(
         "kept as edited by hand (use --force, or answer y, to overwrite)",

@@ -8,6 +8,8 @@ mod diff;
 mod diff_live;
 mod draft;
 mod plan;
+mod prompt;
+mod prompt_hunks;
 mod schema;
 mod status;
 mod up;

@@ -6,7 +6,7 @@ use berth_core::diff::{Change, FileDiff, unified};
 use berth_core::record::Staged;
 use console::style;
 
-fn change_word(d: &FileDiff) -> String {
+pub fn change_word(d: &FileDiff) -> String {
     let word = match d.change {
         Change::Added => style("new").green().to_string(),
         Change::Modified => style("modified").yellow().to_string(),
@@ -88,8 +88,13 @@ pub fn stat(diffs: &[&FileDiff]) -> String {
 }
 
 pub fn patches(diffs: &[&FileDiff]) -> String {
+    diffs.iter().map(|d| patch(d, &[])).collect()
+}
+
+/// One file's diff, with validation's `findings` on the proposed file under their lines.
+pub fn patch(d: &FileDiff, findings: &[berth_core::validate::Finding]) -> String {
     let mut out = String::new();
-    for d in diffs {
+    {
         out.push_str(
             &style(format!("diff --berth a/{p} b/{p}", p = d.path))
                 .bold()
@@ -129,28 +134,10 @@ pub fn patches(diffs: &[&FileDiff]) -> String {
                 .to_string(),
             );
         }
-        out.push_str(&colorize(&unified(d, 3)));
+        let text = unified(d, 3);
+        out.push_str(&colorize(&super::review::with_findings(&text, findings)));
     }
     out
-}
-
-pub fn prompt_header(d: &FileDiff) -> String {
-    let from = d.proposal.as_ref().map(|p| {
-        let src = if p.sources.is_empty() {
-            String::new()
-        } else {
-            format!(", from {}", p.sources.join(", "))
-        };
-        format!(" ({}{src})", p.generator)
-    });
-    format!(
-        "\n{} {}{}  +{} -{}\n",
-        style(&d.path).bold(),
-        change_word(d),
-        from.unwrap_or_default(),
-        d.added_lines,
-        d.removed_lines
-    )
 }
 
 pub fn prompt(d: &FileDiff) -> String {
@@ -161,7 +148,7 @@ pub fn prompt(d: &FileDiff) -> String {
         (Change::Unchanged, _) => "Record it as approved",
         _ => "Approve and write it",
     };
-    format!("{what}? [y]es, [n]o, [d]iff, [q]uit: ")
+    format!("{what}? [y]es, [n]o, [d]iff, [s]plit, [a]ll, [q]uit, [?]help: ")
 }
 
 /// A unified diff with its lines coloured (when colour is on).

@@ -7,6 +7,7 @@ pub mod llm;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod review;
 pub mod status;
 
 use std::cell::Cell;

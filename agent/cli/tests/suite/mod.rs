@@ -13,6 +13,7 @@ mod pipeline;
 mod plan;
 mod plan_errors;
 mod review;
+mod review_hunks;
 mod schema;
 mod tools;
 mod validate;
