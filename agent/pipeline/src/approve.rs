@@ -54,6 +54,8 @@ pub struct Review<'a> {
 /// Asks a person about one file: the CLI's prompt, or piped answers.
 pub trait Approver {
     fn decide(&mut self, file: &FileDiff, review: &Review) -> Decision;
+    /// Told once, before the first question, of every file there will be a question about.
+    fn begin(&mut self, _pending: &[&FileDiff], _report: &Report) {}
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -152,6 +154,9 @@ pub fn run(
     let mut out = Outcome::default();
     let mut chosen: Vec<FileDiff> = Vec::new();
     let mut partial: Vec<(Vec<usize>, usize)> = Vec::new();
+    if policy == ApprovalPolicy::Ask {
+        approver.begin(pending, report);
+    }
     let mut policy = policy;
     let mut quit = false;
     for d in pending {

@@ -38,14 +38,7 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
     };
     // What validation says of each file goes into the approval record, which apply checks.
     let report = berth_pipeline::validate::project(root)?;
-    let mut prompt = Prompt::with_provenance(berth_pipeline::review::provenance(root, &staged));
-    if policy == ApprovalPolicy::Ask {
-        let overview = berth_core::review::overview::overview(&pending, &report);
-        eprint!(
-            "{}",
-            crate::render::review::overview(&staged.app, &overview)
-        );
-    }
+    let mut prompt = Prompt::for_project(root);
     let (outcome, failure) = approve::run(
         root,
         &mut record,

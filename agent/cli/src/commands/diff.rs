@@ -35,7 +35,10 @@ pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {
                 .map_err(|e| Error::usage(e.to_string()))?
                 + "\n"
         }
-        (_, true) => crate::render::diff::stat(&changed),
+        (_, true) => {
+            let report = berth_pipeline::validate::project(root)?;
+            crate::render::diff::stat(&berth_core::review::overview::overview(&changed, &report))
+        }
         _ => crate::render::diff::patches(&changed),
     };
     crate::output::print(&text);

@@ -3,26 +3,28 @@
 //! approves nothing more.
 
 use berth_core::diff::FileDiff;
+use berth_core::record::load_staged;
 use berth_core::review::provenance::Provenance;
+use berth_core::validate::Report;
 use berth_pipeline::approve::{Approver, Decision, Review};
 use std::collections::BTreeMap;
 use std::io::BufRead;
+use std::path::{Path, PathBuf};
 
 pub struct Prompt {
     lines: std::io::Lines<std::io::StdinLock<'static>>,
-    /// Each staged file's provenance, by path, for the header.
+    root: PathBuf,
+    /// Each staged file's provenance, by path, for the header: read when the review begins
+    /// (`berth up` drafts after making the prompt).
     provenance: BTreeMap<String, Provenance>,
 }
 
 impl Prompt {
-    pub fn new() -> Self {
-        Self::with_provenance(BTreeMap::new())
-    }
-
-    pub fn with_provenance(provenance: BTreeMap<String, Provenance>) -> Self {
+    pub fn for_project(root: &Path) -> Self {
         Prompt {
             lines: std::io::stdin().lock().lines(),
-            provenance,
+            root: root.to_path_buf(),
+            provenance: BTreeMap::new(),
         }
     }
 
@@ -41,6 +43,18 @@ impl Prompt {
 }
 
 impl Approver for Prompt {
+    fn begin(&mut self, pending: &[&FileDiff], report: &Report) {
+        let Ok(staged) = load_staged(&self.root) else {
+            return;
+        };
+        self.provenance = berth_pipeline::review::provenance(&self.root, &staged);
+        let overview = berth_core::review::overview::overview(pending, report);
+        eprint!(
+            "{}",
+            crate::render::review::overview(&staged.app, &overview)
+        );
+    }
+
     fn decide(&mut self, d: &FileDiff, review: &Review) -> Decision {
         let prov = self.provenance.get(&d.path);
         eprint!(

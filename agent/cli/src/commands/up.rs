@@ -51,7 +51,7 @@ pub fn run(cli: &Cli, args: &UpArgs, cwd: &Path, root: &Path) -> Result<Exit, Er
             crate::output::eprintln_safe(&line);
         }
     };
-    let mut prompt = super::prompt::Prompt::new();
+    let mut prompt = super::prompt::Prompt::for_project(root);
     let (result, error) = up::run(root, &spec, plan, opts, &mut prompt, &sink)?;
     if json {
         let mut v = serde_json::to_value(&result).unwrap_or_default();

@@ -4,6 +4,7 @@
 use super::table;
 use berth_core::diff::{Change, FileDiff, unified};
 use berth_core::record::Staged;
+use berth_core::review::overview::Overview;
 use console::style;
 
 pub fn change_word(d: &FileDiff) -> String {
@@ -62,27 +63,38 @@ pub fn draft_summary(staged: &Staged, diffs: &[FileDiff]) -> String {
     out
 }
 
-pub fn stat(diffs: &[&FileDiff]) -> String {
-    let width = diffs.iter().map(|d| d.path.len()).max().unwrap_or(0);
+/// `git diff --stat`'s lines, grouped by service and artifact as the approval overview is,
+/// with each file's findings.
+pub fn stat(o: &Overview) -> String {
+    let entries = o.groups.iter().flat_map(|g| g.files.iter());
+    let width = entries.clone().map(|e| e.path.len()).max().unwrap_or(0);
+    let (adds, dels): (usize, usize) = entries
+        .clone()
+        .fold((0, 0), |(a, d), e| (a + e.added_lines, d + e.removed_lines));
     let mut out = String::new();
-    let (mut adds, mut dels) = (0, 0);
-    for d in diffs {
-        adds += d.added_lines;
-        dels += d.removed_lines;
-        let bar = format!(
-            "{}{}",
-            style("+".repeat(d.added_lines.min(40))).green(),
-            style("-".repeat(d.removed_lines.min(40))).red()
-        );
-        out.push_str(&format!(
-            " {:width$} | {:>4} {bar}\n",
-            d.path,
-            d.added_lines + d.removed_lines
-        ));
+    for g in &o.groups {
+        out.push_str(&format!("{}\n", style(&g.name).bold()));
+        for e in &g.files {
+            let bar = format!(
+                "{}{}",
+                style("+".repeat(e.added_lines.min(40))).green(),
+                style("-".repeat(e.removed_lines.min(40))).red()
+            );
+            let findings = super::review::entry_findings(e.errors, e.warnings);
+            let line = format!(
+                "  {:width$} | {:>4} {bar}  {findings}",
+                e.path,
+                e.added_lines + e.removed_lines
+            );
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
     }
     out.push_str(&format!(
-        " {} files changed, {adds} insertions(+), {dels} deletions(-)\n",
-        diffs.len()
+        " {} files changed, {adds} insertions(+), {dels} deletions(-); findings: {}, {}\n",
+        entries.count(),
+        super::review::plural(o.errors, "error"),
+        super::review::plural(o.warnings, "warning")
     ));
     out
 }

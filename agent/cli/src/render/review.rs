@@ -183,7 +183,7 @@ pub fn overview(app: &str, o: &Overview) -> String {
             .iter()
             .map(|e| {
                 vec![
-                    e.artifact.clone().unwrap_or_default(),
+                    e.artifact.clone().unwrap_or_else(|| "-".into()),
                     e.path.clone(),
                     change_word(e.change, e.conflict),
                     format!("+{} -{}", e.added_lines, e.removed_lines),
@@ -239,3 +239,7 @@ pub fn help(hunks: bool) -> &'static str {
          ? - print this help\n"
     }
 }
+
+#[cfg(test)]
+#[path = "review_tests.rs"]
+mod tests;
