@@ -163,23 +163,7 @@ pub fn prompt(d: &FileDiff) -> String {
     format!("{what}? [y]es, [n]o, [d]iff, [s]plit, [a]ll, [q]uit, [?]help: ")
 }
 
-/// A unified diff with its lines coloured (when colour is on).
+/// A unified diff with its lines coloured, changed words highlighted (when colour is on).
 pub fn colorize(diff: &str) -> String {
-    let mut out = String::new();
-    for line in diff.lines() {
-        let styled = if line.starts_with("+++") || line.starts_with("---") {
-            style(line).bold().to_string()
-        } else if line.starts_with('+') {
-            style(line).green().to_string()
-        } else if line.starts_with('-') {
-            style(line).red().to_string()
-        } else if line.starts_with("@@") {
-            style(line).cyan().to_string()
-        } else {
-            line.to_string()
-        };
-        out.push_str(&styled);
-        out.push('\n');
-    }
-    out
+    super::words::colorize(diff)
 }

@@ -9,6 +9,7 @@ pub mod plan;
 pub mod report;
 pub mod review;
 pub mod status;
+pub mod words;
 
 use std::cell::Cell;
 

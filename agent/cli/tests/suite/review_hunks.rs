@@ -179,3 +179,42 @@ fn a_file_with_errors_is_not_approved_without_force() {
     assert!(forced.status.success(), "{}", transcript(&forced));
     assert!(dir.path().join("services/legacy/Dockerfile").exists());
 }
+
+/// The escape codes made visible, for a snapshot.
+fn visible(text: &[u8]) -> String {
+    String::from_utf8_lossy(text).replace('\u{1b}', "␛")
+}
+
+#[test]
+fn changed_words_are_highlighted_with_colour_and_never_without() {
+    let dir = two_hunks();
+    let coloured = berth(dir.path(), &["--color", "always", "diff", DEPLOYMENT]);
+    let text = visible(&coloured.stdout);
+    let changed: Vec<&str> = text.lines().filter(|l| l.contains("␛[7m")).collect();
+    // The whole line in red or green, the word that changed reversed (␛[7m) on top.
+    insta::assert_snapshot!(changed.join("\n"), @r"
+    ␛[31m-␛[0m␛[31m            path: ␛[0m␛[31m␛[7m/healthz␛[0m
+    ␛[32m+␛[0m␛[32m            path: ␛[0m␛[32m␛[7m/health␛[0m
+    ␛[31m-␛[0m␛[31m            path: ␛[0m␛[31m␛[7m/healthz␛[0m
+    ␛[32m+␛[0m␛[32m            path: ␛[0m␛[32m␛[7m/health␛[0m
+    ");
+    for args in [
+        &["diff", DEPLOYMENT][..],
+        &["--color", "never", "diff", DEPLOYMENT],
+    ] {
+        let plain = berth(dir.path(), args);
+        assert!(!visible(&plain.stdout).contains('␛'), "{args:?}");
+    }
+    let auto = assert_cmd::Command::cargo_bin("berth")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--color", "auto", "diff", DEPLOYMENT])
+        .env("NO_COLOR", "1")
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        !visible(&auto.stdout).contains('␛'),
+        "NO_COLOR wins under auto"
+    );
+}
