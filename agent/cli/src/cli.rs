@@ -367,6 +367,8 @@ pub enum Output {
     Sarif,
     Markdown,
     Junit,
+    // One self-contained page: `berth diff` only.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,7 +9,7 @@ use berth_pipeline::{ci, project};
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &CiArgs, cwd: &Path, root: &Path) -> Result<Exit, Error> {
-    if matches!(cli.output, Output::Yaml | Output::Junit) {
+    if matches!(cli.output, Output::Yaml | Output::Junit | Output::Html) {
         return Err(Error::usage(
             "berth ci prints human, json, markdown or sarif output",
         ));

@@ -2,14 +2,20 @@
 
 use super::{Error, Exit};
 use crate::cli::{Cli, DiffArgs, Output};
+use crate::render::html::FileView;
 use berth_core::diff::{Change, FileDiff, diff, select};
 use berth_core::record::load_record;
-use berth_core::record::load_staged;
+use berth_core::record::{Staged, load_staged};
 use std::path::Path;
 
 pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {
-    if !matches!(cli.output, Output::Human | Output::Json) {
-        return Err(Error::usage("berth diff prints human or json output"));
+    if !matches!(cli.output, Output::Human | Output::Json | Output::Html) {
+        return Err(Error::usage("berth diff prints human, json or html output"));
+    }
+    if args.live && cli.output == Output::Html {
+        return Err(Error::usage(
+            "berth diff --live prints human or json output",
+        ));
     }
     if args.live {
         return super::diff_live::run(cli, args, root);
@@ -22,6 +28,7 @@ pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {
         .filter(|d| d.change != Change::Unchanged)
         .collect();
     let text = match (cli.output, args.stat) {
+        (Output::Html, _) => page(root, &staged, &changed)?,
         (Output::Json, _) => {
             let files: Vec<serde_json::Value> = changed
                 .iter()
@@ -46,4 +53,22 @@ pub fn run(cli: &Cli, args: &DiffArgs, root: &Path) -> Result<Exit, Error> {
         return Ok(Exit::Findings);
     }
     Ok(Exit::Ok)
+}
+
+/// The review page: the overview, then each file with its provenance and findings.
+fn page(root: &Path, staged: &Staged, changed: &[&FileDiff]) -> Result<String, Error> {
+    let report = berth_pipeline::validate::project(root)?;
+    let provenance = berth_pipeline::review::provenance(root, staged);
+    let overview = berth_core::review::overview::overview(changed, &report);
+    // In the overview's order, so the page reads as the list at its top.
+    let order = overview.groups.iter().flat_map(|g| g.files.iter());
+    let files: Vec<FileView> = order
+        .filter_map(|e| changed.iter().find(|d| d.path == e.path))
+        .map(|d| FileView {
+            diff: d,
+            provenance: provenance.get(&d.path),
+            findings: berth_core::review::findings_for(&report, &d.path),
+        })
+        .collect();
+    Ok(crate::render::html::page(&staged.app, &overview, &files))
 }

@@ -3,6 +3,8 @@
 pub mod apply;
 pub mod ci;
 pub mod diff;
+pub mod html;
+pub mod html_diff;
 pub mod llm;
 pub mod pipeline;
 pub mod plan;

@@ -55,36 +55,55 @@ fn whole_line(line: &str) -> String {
     }
 }
 
-/// A block of removed lines and the added lines that replace them, the changed words of each
-/// line highlighted; the removed lines first, then the added, as in the plain diff.
-fn inline(dels: &[&str], adds: &[&str]) -> String {
-    let body = |ls: &[&str]| -> String { ls.iter().map(|l| format!("{}\n", &l[1..])).collect() };
+/// The parts of a line, each marked when it is a word that changed.
+pub type Parts = Vec<(bool, String)>;
+
+/// A block of removed lines (their text, no sign) and the added lines that replace them, each
+/// split into parts with the words that changed marked: the removed lines, then the added.
+pub fn changed_words(dels: &[&str], adds: &[&str]) -> (Vec<Parts>, Vec<Parts>) {
+    let body = |ls: &[&str]| -> String { ls.iter().map(|l| format!("{l}\n")).collect() };
     let (old, new) = (body(dels), body(adds));
     let diff = TextDiff::from_lines(&old, &new);
-    let (red, green) = (Style::new().red(), Style::new().green());
-    let (mut removed, mut added) = (String::new(), String::new());
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
     for op in diff.ops() {
         for change in diff.iter_inline_changes(op) {
-            let parts: Vec<(bool, String)> = change
+            let parts: Parts = change
                 .iter_strings_lossy()
                 .map(|(emph, s)| (emph, s.trim_end_matches('\n').to_string()))
+                .filter(|(_, s)| !s.is_empty())
                 .collect();
             match change.tag() {
-                ChangeTag::Delete => removed.push_str(&line('-', &parts, &red)),
-                ChangeTag::Insert => added.push_str(&line('+', &parts, &green)),
+                ChangeTag::Delete => removed.push(parts),
+                ChangeTag::Insert => added.push(parts),
                 ChangeTag::Equal => {
-                    removed.push_str(&line('-', &parts, &red));
-                    added.push_str(&line('+', &parts, &green));
+                    removed.push(parts.clone());
+                    added.push(parts);
                 }
             }
         }
     }
-    removed + &added
+    (removed, added)
+}
+
+/// The block coloured for a terminal, the changed words reversed.
+fn inline(dels: &[&str], adds: &[&str]) -> String {
+    let d: Vec<&str> = dels.iter().map(|l| &l[1..]).collect();
+    let a: Vec<&str> = adds.iter().map(|l| &l[1..]).collect();
+    let (removed, added) = changed_words(&d, &a);
+    let (red, green) = (Style::new().red(), Style::new().green());
+    let mut out = String::new();
+    for parts in &removed {
+        out.push_str(&line('-', parts, &red));
+    }
+    for parts in &added {
+        out.push_str(&line('+', parts, &green));
+    }
+    out
 }
 
 fn line(sign: char, parts: &[(bool, String)], base: &Style) -> String {
     let mut out = base.apply_to(sign).to_string();
-    for (emph, s) in parts.iter().filter(|(_, s)| !s.is_empty()) {
+    for (emph, s) in parts {
         let styled = if *emph {
             base.clone().reverse().apply_to(s)
         } else {

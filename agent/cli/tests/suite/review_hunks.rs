@@ -218,3 +218,27 @@ fn changed_words_are_highlighted_with_colour_and_never_without() {
         "NO_COLOR wins under auto"
     );
 }
+
+#[test]
+fn the_html_page_is_self_contained_with_findings_provenance_and_anchors() {
+    let dir = two_hunks();
+    // Gone from disk, the legacy placeholder (an error on purpose) is proposed anew.
+    std::fs::remove_file(dir.path().join("services/legacy/Dockerfile")).unwrap();
+    let out = berth(
+        dir.path(),
+        &["diff", "-o", "html", DEPLOYMENT, "services/legacy/"],
+    );
+    assert!(out.status.success(), "{}", transcript(&out));
+    let page = String::from_utf8(out.stdout).unwrap();
+    for external in ["<script", "src=", "http://", "https://", "@import", "url("] {
+        assert!(!page.contains(external), "the page refers to {external}");
+    }
+    for path in [DEPLOYMENT, "services/legacy/Dockerfile"] {
+        let id = format!("id=\"file-{path}\"");
+        assert!(page.contains(&id), "{id}");
+        assert!(page.contains(&format!("href=\"#file-{path}\"")));
+    }
+    // The style is the same on every page; the snapshot keeps what differs.
+    let body = &page[page.find("<body>").unwrap()..];
+    insta::assert_snapshot!("review_page", body);
+}
