@@ -14,6 +14,7 @@ mod plan;
 mod plan_errors;
 mod review;
 mod review_hunks;
+mod review_tmux;
 mod schema;
 mod tools;
 mod validate;
