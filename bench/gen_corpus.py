@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes a corpus of Kubernetes objects for bench/validate.sh: N objects of mixed kinds, in
-apps (folders) of files of several documents, one object in 100 broken in a way a strict schema
+apps (folders) of files of several documents (Deployments, Services, ConfigMaps, Jobs, Ingresses,
+HorizontalPodAutoscalers and StatefulSets), one object in 50 broken in a way a strict schema
 catches (an unknown field, a wrong type, a missing required field). The broken objects are listed
 in <out>/expected-invalid.txt as `file kind/name`, so both validators can be checked against it.
 
@@ -93,7 +94,9 @@ spec:
 def configmap(name, ns, broken):
     value = "3" if broken == "type" else '"3"'
     extra = "binaryDatas: {}\n" if broken == "field" else ""
-    meta = "metadata: {}\n" if broken == "required" else f"metadata:\n  name: {name}-config\n  namespace: {ns}\n"
+    meta = f"metadata:\n  name: {name}-config\n  namespace: {ns}\n"
+    # A ConfigMap has no required field a schema checks: its third fault is another wrong type.
+    extra += 'immutable: "yes"\n' if broken == "required" else ""
     kind_line = "kind: ConfigMap\n"
     return f"""apiVersion: v1
 {kind_line}{meta}{extra}data:
@@ -128,11 +131,117 @@ spec:
 {hardening}"""
 
 
+def ingress(name, ns, broken):
+    number = '"eighty"' if broken == "type" else "80"
+    extra = "  ingressClassNames: nginx\n" if broken == "field" else ""
+    backend = f"""              service:
+                name: {name}
+                port:
+                  number: {number}
+"""
+    path_type = "" if broken == "required" else "            pathType: Prefix\n"
+    return f"""apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+{extra}  rules:
+    - host: {name}.{ns}.local
+      http:
+        paths:
+          - path: /
+{path_type}            backend:
+{backend}"""
+
+
+def hpa(name, ns, broken):
+    top = '"ten"' if broken == "type" else "10"
+    extra = "  minReplica: 1\n" if broken == "field" else "  minReplicas: 2\n"
+    target = "" if broken == "required" else f"    name: {name}-db\n"
+    return f"""apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: StatefulSet
+{target}{extra}  maxReplicas: {top}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target: {{type: Utilization, averageUtilization: 70}}
+"""
+
+
+def statefulset(name, ns, broken):
+    replicas = '"one"' if broken == "type" else "1"
+    extra = "  serviceNames: x\n" if broken == "field" else ""
+    selector = "" if broken == "required" else f"""  selector:
+    matchLabels:
+      app.kubernetes.io/name: {name}-db
+"""
+    return f"""apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {name}-db
+  namespace: {ns}
+spec:
+  replicas: {replicas}
+{extra}{selector}  serviceName: {name}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {name}-db
+    spec:
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 999
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: db
+          image: registry.local/{ns}/postgres:16.4
+          ports:
+            - name: pg
+              containerPort: 5432
+          resources:
+            requests: {{cpu: 50m, memory: 128Mi}}
+            limits: {{cpu: 500m, memory: 512Mi}}
+          livenessProbe:
+            tcpSocket: {{port: pg}}
+          readinessProbe:
+            tcpSocket: {{port: pg}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+          volumeMounts:
+            - name: data
+              mountPath: /var/lib/postgresql/data
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+      spec:
+        accessModes: [ReadWriteOnce]
+        resources:
+          requests:
+            storage: 1Gi
+"""
+
+
 def name_of(kind, name):
-    return {"Deployment": name, "Service": name, "ConfigMap": f"{name}-config", "Job": f"{name}-migrate"}[kind]
+    return {"Deployment": name, "Service": name, "ConfigMap": f"{name}-config", "Job": f"{name}-migrate",
+            "Ingress": name, "HorizontalPodAutoscaler": name, "StatefulSet": f"{name}-db"}[kind]
 
 
-kinds = [("Deployment", deployment), ("Service", service), ("ConfigMap", configmap), ("Job", job)]
+kinds = [("Deployment", deployment), ("Service", service), ("ConfigMap", configmap), ("Job", job),
+         ("Ingress", ingress), ("HorizontalPodAutoscaler", hpa), ("StatefulSet", statefulset)]
 faults = ["field", "type", "required"]
 expected = []
 written = 0
@@ -149,11 +258,10 @@ while written < total:
             break
         kind, make = kinds[written % len(kinds)]
         name = f"svc-{written // len(kinds):05d}"
-        broken = faults[(written // 100) % 3] if written % 100 == 37 else None
+        broken = faults[(written // 50) % 3] if written % 50 == 37 else None
         docs.append(make(name, ns, broken))
         if broken:
-            shown = name_of(kind, name) if not (kind == "ConfigMap" and broken == "required") else "(no name)"
-            expected.append(f"{os.path.relpath(path, out)} {kind}/{shown}")
+            expected.append(f"{os.path.relpath(path, out)} {kind}/{name_of(kind, name)}")
         written += 1
     with open(path, "w") as f:
         f.write("---\n".join(docs))

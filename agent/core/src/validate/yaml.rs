@@ -66,17 +66,58 @@ pub struct Document {
     /// Source positions, worked out only when a finding needs them: most objects have none,
     /// and building the tree for every node would double the cost of parsing.
     positions: std::sync::Arc<Lazy>,
-    index: usize,
     /// Where this value sits in the document it came from: empty, or `/items/3` for an item
     /// of a `kind: List`, so findings point into the file where the item is written.
     pub base: String,
 }
 
-/// A file's text and, once asked for, the position tree of each of its documents.
+/// Where one document is written and, once asked for, the tree of its positions.
 #[derive(Debug)]
 struct Lazy {
+    /// The text the document is in: the whole file, or only the document's own lines.
     text: std::sync::Arc<str>,
-    trees: std::sync::OnceLock<Vec<PosTree>>,
+    /// The document's lines in `text`: (first byte, end byte, line number of the first byte).
+    /// None when the parser gave no offsets: the whole text is parsed and `index` taken.
+    span: Option<(usize, usize, usize)>,
+    index: usize,
+    tree: std::sync::OnceLock<PosTree>,
+}
+
+impl Lazy {
+    /// Parses only this document's lines (so a finding in a file of a hundred objects costs
+    /// one object's parse), with line numbers as in the file.
+    fn build_tree(&self) -> PosTree {
+        if let Some((start, end, line)) = self.span {
+            if let Some(slice) = self.text.get(start..end) {
+                let (mut built, err) = build(slice, true, line - 1);
+                if err.is_none() && !built.is_empty() {
+                    return built.swap_remove(0).1;
+                }
+            }
+        }
+        let (built, _) = build(&self.text, true, 0);
+        built
+            .into_iter()
+            .nth(self.index)
+            .map_or(PosTree::Leaf(Pos::default()), |d| d.1)
+    }
+
+    /// The same document, holding only its own lines of the file's text.
+    fn own_lines(&self) -> Lazy {
+        let (text, span) = match self.span {
+            Some((start, end, line)) => match self.text.get(start..end) {
+                Some(t) => (t.into(), Some((0, end - start, line))),
+                None => (self.text.clone(), self.span),
+            },
+            None => (self.text.clone(), None),
+        };
+        Lazy {
+            text,
+            span,
+            index: self.index,
+            tree: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl Document {
@@ -84,13 +125,14 @@ impl Document {
     pub fn detached(value: Value) -> Document {
         let lazy = Lazy {
             text: "".into(),
-            trees: std::sync::OnceLock::from(vec![PosTree::Leaf(Pos::default())]),
+            span: None,
+            index: 0,
+            tree: std::sync::OnceLock::from(PosTree::Leaf(Pos::default())),
         };
         Document {
             value,
             duplicates: vec![],
             positions: std::sync::Arc::new(lazy),
-            index: 0,
             base: String::new(),
         }
     }
@@ -102,27 +144,21 @@ impl Document {
             value,
             duplicates: vec![],
             positions: self.positions.clone(),
-            index: self.index,
             base: format!("{}{pointer}", self.base),
         }
     }
 
-    /// Lets go of the position tree built for findings so far (all documents of one file share
-    /// it, and it is as big as the file's objects); a later finding builds it again.
+    /// Lets go of the file's text and of any position tree built so far, keeping only the
+    /// document's own lines (the items of a List share theirs): what is kept of a folder of
+    /// 50,000 objects for the cross-file checks is their lines, not whole files and trees.
     pub fn forget_positions(docs: &mut [&mut Document]) {
         let mut fresh: Vec<(*const Lazy, std::sync::Arc<Lazy>)> = Vec::new();
         for d in docs.iter_mut() {
-            if d.positions.trees.get().is_none() {
-                continue;
-            }
             let old = std::sync::Arc::as_ptr(&d.positions);
             let new = match fresh.iter().find(|(p, _)| *p == old) {
                 Some((_, n)) => n.clone(),
                 None => {
-                    let n = std::sync::Arc::new(Lazy {
-                        text: d.positions.text.clone(),
-                        trees: std::sync::OnceLock::new(),
-                    });
+                    let n = std::sync::Arc::new(d.positions.own_lines());
                     fresh.push((old, n.clone()));
                     n
                 }
@@ -138,15 +174,9 @@ impl Document {
 
     /// The positions of this document's nodes.
     pub fn positions(&self) -> &PosTree {
-        static NONE: PosTree = PosTree::Leaf(Pos { line: 0, column: 0 });
-        let trees = self.positions.trees.get_or_init(|| {
-            build(&self.positions.text, true)
-                .0
-                .into_iter()
-                .map(|d| d.1)
-                .collect()
-        });
-        trees.get(self.index).unwrap_or(&NONE)
+        self.positions
+            .tree
+            .get_or_init(|| self.positions.build_tree())
     }
 }
 
@@ -172,30 +202,61 @@ enum Frame {
 
 /// Parses every document in `text`. Documents parsed before a syntax error are returned with it.
 pub fn parse(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
-    let (built, err) = build(text, false);
-    let lazy = std::sync::Arc::new(Lazy {
-        text: text.into(),
-        trees: std::sync::OnceLock::new(),
-    });
+    let (built, err) = build(text, false, 0);
+    let text: std::sync::Arc<str> = text.into();
+    let spans = spans(&text, built.iter().map(|b| b.3).collect());
     let docs = built
         .into_iter()
+        .zip(spans)
         .enumerate()
-        .map(|(index, (value, _, duplicates))| Document {
+        .map(|(index, ((value, _, duplicates, _), span))| Document {
             value,
             duplicates,
-            positions: lazy.clone(),
-            index,
+            positions: std::sync::Arc::new(Lazy {
+                text: text.clone(),
+                span,
+                index,
+                tree: std::sync::OnceLock::new(),
+            }),
             base: String::new(),
         })
         .collect();
     (docs, err)
 }
 
-type Built = (Value, PosTree, Vec<(String, String, Pos)>);
+/// Each document's lines, from the start of the line its root node is on to where the next
+/// document's begin (the lines between hold only `---`, comments or directives).
+fn spans(text: &str, starts: Vec<Option<(usize, usize)>>) -> Vec<Option<(usize, usize, usize)>> {
+    let line_start = |byte: usize| text[..byte].rfind('\n').map_or(0, |i| i + 1);
+    let begins: Vec<Option<(usize, usize)>> = starts
+        .iter()
+        .map(|s| s.filter(|(b, _)| text.is_char_boundary(*b)).map(|(b, l)| (line_start(b), l)))
+        .collect();
+    (0..begins.len())
+        .map(|i| {
+            let (start, line) = begins[i]?;
+            let end = match begins.get(i + 1) {
+                Some(next) => next.map(|(b, _)| b)?,
+                None => text.len(),
+            };
+            Some((start, end, line))
+        })
+        .collect()
+}
 
-/// One pass over the events; the position tree is built only when `positions` is set.
-fn build(text: &str, positions: bool) -> (Vec<Built>, Option<SyntaxError>) {
+/// A document's value, positions, duplicate keys, and where its root node starts (byte, line).
+type Built = (
+    Value,
+    PosTree,
+    Vec<(String, String, Pos)>,
+    Option<(usize, usize)>,
+);
+
+/// One pass over the events; the position tree is built only when `positions` is set, its
+/// lines counted from `line_offset` + 1.
+fn build(text: &str, positions: bool, line_offset: usize) -> (Vec<Built>, Option<SyntaxError>) {
     let mut docs = Vec::new();
+    let mut root: Option<(usize, usize)> = None;
     let mut stack: Vec<Frame> = Vec::new();
     let mut duplicates = Vec::new();
     let mut anchors: std::collections::HashMap<usize, (Value, PosTree)> = Default::default();
@@ -211,7 +272,7 @@ fn build(text: &str, positions: bool) -> (Vec<Built>, Option<SyntaxError>) {
                     docs,
                     Some(SyntaxError {
                         pos: Pos {
-                            line: m.line(),
+                            line: m.line() + line_offset,
                             column: m.col() + 1,
                         },
                         message: e.to_string(),
@@ -220,9 +281,16 @@ fn build(text: &str, positions: bool) -> (Vec<Built>, Option<SyntaxError>) {
             }
         };
         let pos = Pos {
-            line: span.start.line(),
+            line: span.start.line() + line_offset,
             column: span.start.col() + 1,
         };
+        let node = matches!(
+            event,
+            Event::MappingStart(..) | Event::SequenceStart(..) | Event::Scalar(..) | Event::Alias(_)
+        );
+        if node && stack.is_empty() {
+            root = span.start.byte_offset().map(|b| (b, span.start.line()));
+        }
         let done: Option<(Value, PosTree, usize)> = match event {
             Event::MappingStart(_, anchor, _) => {
                 pending_anchor.push(anchor);
@@ -284,7 +352,7 @@ fn build(text: &str, positions: bool) -> (Vec<Built>, Option<SyntaxError>) {
         }
         match stack.last_mut() {
             None => {
-                docs.push((value, tree, std::mem::take(&mut duplicates)));
+                docs.push((value, tree, std::mem::take(&mut duplicates), root.take()));
                 anchors.clear();
             }
             Some(Frame::Seq {
@@ -461,6 +529,31 @@ mod tests {
             docs[1].positions().find("/kind"),
             Pos { line: 8, column: 1 }
         );
+    }
+
+    #[test]
+    fn a_document_s_positions_are_its_lines_in_the_file_whatever_surrounds_it() {
+        let text = "# leading comment\na: 1\nb: [x, y]\n---\n# between\n\n  c:\n    d: 2\n--- {e: 3, f: [4]}\n...\n---\n- g\n- h: |\n    text\n    ---\n  i: 5\n";
+        let (docs, err) = parse(text);
+        assert!(err.is_none(), "{err:?}");
+        let (whole, _) = build(text, true, 0);
+        let cases = [
+            (0, "/b/1"),
+            (1, "/c/d"),
+            (2, "/f/0"),
+            (3, "/1/i"),
+            (3, "/1/h"),
+        ];
+        for (i, ptr) in cases {
+            assert_eq!(docs[i].find(ptr), whole[i].1.find(ptr), "document {i} {ptr}");
+        }
+        assert_eq!(docs[1].find("/c/d"), Pos { line: 8, column: 5 });
+        // Kept with only their own lines, the documents still say where they are in the file.
+        let mut docs = docs;
+        let mut refs: Vec<&mut Document> = docs.iter_mut().collect();
+        Document::forget_positions(&mut refs);
+        assert_eq!(docs[3].find("/1/i"), Pos { line: 16, column: 3 });
+        assert!(docs[3].positions.text.len() < text.len() / 2);
     }
 
     #[test]
