@@ -3,7 +3,7 @@
 //! paths, else the staged drafts and the generated files) in; a `Report` out. Never drafts.
 
 use berth_core::exit::Error;
-use berth_core::validate::{self, Input, Options, Report, inputs};
+use berth_core::validate::{self, Options, Report, inputs};
 use std::path::{Path, PathBuf};
 
 /// The validation options for this project.
@@ -23,12 +23,16 @@ pub fn options(
     Ok(options)
 }
 
-/// The files to check: `paths` (relative to `cwd`), else the project's staged and generated files.
-pub fn files(paths: &[String], cwd: &Path, root: &Path) -> Result<Vec<Input>, Error> {
+/// The files to check: `paths` (relative to `cwd`, read as their turn comes), else the
+/// project's staged and generated files.
+pub fn files(paths: &[String], cwd: &Path, root: &Path) -> Result<Vec<inputs::Source>, Error> {
     let files = if paths.is_empty() {
         inputs::project(root)?
+            .into_iter()
+            .map(inputs::Source::Text)
+            .collect()
     } else {
-        inputs::collect(paths, cwd)?
+        inputs::sources(paths, cwd)?
     };
     if files.is_empty() {
         return Err(Error::usage(

@@ -39,7 +39,7 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
             _ => None,
         })
         .collect();
-    let mut report = validate::validate(&files, &options);
+    let mut report = validate::validate_sources(files, &options);
     report.only(&args.rules);
     let text = match cli.output {
         Output::Json => {

@@ -72,32 +72,41 @@ pub fn keep(v: &Value) -> Value {
             out.insert("spec".into(), Value::Object(spec));
         }
         Some("ConfigMap") => {
-            if let Some(x) = v.get("data") {
-                out.insert("data".into(), x.clone());
-            }
+            let urls: serde_json::Map<String, Value> = v["data"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, x)| x.as_str().is_some_and(|x| x.starts_with("http")))
+                .map(|(k, x)| (k.clone(), x.clone()))
+                .collect();
+            out.insert("data".into(), Value::Object(urls));
         }
         _ => {}
     }
     if let Some((ptr, tpl)) = pod_template(v) {
+        // The Services' checks read the ports; the URL check reads env values that are URLs
+        // (the others stay as nulls, so a URL keeps its index in the list).
         let containers: Vec<Value> = tpl["spec"]["containers"]
             .as_array()
             .into_iter()
             .flatten()
             .map(|c| {
-                let mut k = serde_json::Map::new();
-                for key in [
-                    "name",
-                    "ports",
-                    "env",
-                    "livenessProbe",
-                    "readinessProbe",
-                    "startupProbe",
-                ] {
-                    if let Some(x) = c.get(key) {
-                        k.insert(key.into(), x.clone());
-                    }
-                }
-                Value::Object(k)
+                let ports: Vec<Value> = c["ports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| serde_json::json!({"name": p["name"], "containerPort": p["containerPort"]}))
+                    .collect();
+                let env: Vec<Value> = c["env"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|e| match e["value"].as_str() {
+                        Some(v) if v.starts_with("http") => serde_json::json!({"value": v}),
+                        _ => Value::Null,
+                    })
+                    .collect();
+                serde_json::json!({"ports": ports, "env": env})
             })
             .collect();
         let kept = serde_json::json!({
@@ -157,9 +166,116 @@ fn port_number(v: &Value) -> Option<i64> {
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
-/// `partial`: the objects are a set someone named, so what they point at may live elsewhere:
-/// not finding it is a warning that says so, not an error.
-pub fn check(objects: &[Object], dockerfiles: &[Exposed], partial: bool, out: &mut Vec<Finding>) {
+fn finding(
+    o: &Object,
+    pointer: &str,
+    rule: &str,
+    severity: Severity,
+    message: String,
+    hint: String,
+) -> Finding {
+    let mut f = Finding::at(rule, o.file, o.doc, pointer, message, Some(hint));
+    f.severity = severity;
+    f
+}
+
+/// One object's own ports: probes that name or number a port the container does not have,
+/// and a containerPort that is not what the service's Dockerfile EXPOSEs. Run on the whole
+/// object, before `keep`.
+pub fn check_object(o: &Object, dockerfiles: &[Exposed], out: &mut Vec<Finding>) {
+    let mut add = |o: &Object,
+                   pointer: &str,
+                   rule: &str,
+                   severity: Severity,
+                   message: String,
+                   hint: String| {
+        out.push(finding(o, pointer, rule, severity, message, hint));
+    };
+    let Some((tpl_ptr, tpl)) = pod_template(&o.doc.value) else {
+        return;
+    };
+    for (ci, c) in tpl["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!("{tpl_ptr}/spec/containers/{ci}");
+        let ports: Vec<(Option<&str>, Option<i64>)> = c["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| (p["name"].as_str(), p["containerPort"].as_i64()))
+            .collect();
+        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+            for action in ["httpGet", "tcpSocket", "grpc"] {
+                let port = &c[probe][action]["port"];
+                let ptr = format!("{at}/{probe}/{action}/port");
+                if let Some(name) = port.as_str().filter(|s| s.parse::<i64>().is_err()) {
+                    if !ports.iter().any(|(n, _)| *n == Some(name)) {
+                        add(
+                            o,
+                            &ptr,
+                            "consistency/ports",
+                            Severity::Error,
+                            format!(
+                                "{probe} uses port {name:?}, which the container does not name"
+                            ),
+                            "name the port under ports, or probe a port that exists".into(),
+                        );
+                    }
+                } else if let Some(n) = port_number(port) {
+                    if !ports.is_empty() && !ports.iter().any(|(_, p)| *p == Some(n)) {
+                        add(
+                            o,
+                            &ptr,
+                            "consistency/ports",
+                            Severity::Warning,
+                            format!("{probe} checks port {n}, which is not a containerPort"),
+                            "probe the port the app listens on".into(),
+                        );
+                    }
+                }
+            }
+        }
+        // Dockerfile EXPOSE vs containerPort, matched by service folder and object or container name.
+        let name = o.doc.value["metadata"]["name"].as_str().unwrap_or("");
+        for d in dockerfiles
+            .iter()
+            .filter(|d| d.service == name || Some(d.service.as_str()) == c["name"].as_str())
+        {
+            if d.ports.is_empty() {
+                continue;
+            }
+            for (pi, (_, p)) in ports.iter().enumerate() {
+                if let Some(p) = p {
+                    if !d.ports.iter().any(|(e, _)| i64::from(*e) == *p) {
+                        let exposed: Vec<String> =
+                            d.ports.iter().map(|(e, _)| e.to_string()).collect();
+                        add(
+                            o,
+                            &format!("{at}/ports/{pi}/containerPort"),
+                            "consistency/ports",
+                            Severity::Error,
+                            format!(
+                                "containerPort {p} is not what {} EXPOSEs ({})",
+                                d.file,
+                                exposed.join(", ")
+                            ),
+                            "make the Dockerfile, the Deployment and the Service agree on the port"
+                                .into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Across the objects of one folder: Services that select no pods or target no port of
+/// theirs, and URLs that name no Service. `partial`: the objects are a set someone named, so
+/// what they point at may live elsewhere: not finding it is a warning that says so.
+pub fn check(objects: &[Object], partial: bool, out: &mut Vec<Finding>) {
     let missing = if partial {
         Severity::Warning
     } else {
@@ -171,9 +287,7 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], partial: bool, out: &m
                    severity: Severity,
                    message: String,
                    hint: String| {
-        let mut f = Finding::at(rule, o.file, o.doc, pointer, message, Some(hint));
-        f.severity = severity;
-        out.push(f);
+        out.push(finding(o, pointer, rule, severity, message, hint));
     };
     let workloads: Vec<(&Object, &str, &Value)> = objects
         .iter()
@@ -189,73 +303,6 @@ pub fn check(objects: &[Object], dockerfiles: &[Exposed], partial: bool, out: &m
                     .entry((namespace(&w.doc.value), k.as_str(), v))
                     .or_default()
                     .push(i);
-            }
-        }
-    }
-
-    for (o, tpl_ptr, tpl) in &workloads {
-        for (ci, c) in tpl["spec"]["containers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let at = format!("{tpl_ptr}/spec/containers/{ci}");
-            let ports: Vec<(Option<&str>, Option<i64>)> = c["ports"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| (p["name"].as_str(), p["containerPort"].as_i64()))
-                .collect();
-            for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-                for action in ["httpGet", "tcpSocket", "grpc"] {
-                    let port = &c[probe][action]["port"];
-                    let ptr = format!("{at}/{probe}/{action}/port");
-                    if let Some(name) = port.as_str().filter(|s| s.parse::<i64>().is_err()) {
-                        if !ports.iter().any(|(n, _)| *n == Some(name)) {
-                            add(
-                                o,
-                                &ptr,
-                                "consistency/ports",
-                                Severity::Error,
-                                format!(
-                                    "{probe} uses port {name:?}, which the container does not name"
-                                ),
-                                "name the port under ports, or probe a port that exists".into(),
-                            );
-                        }
-                    } else if let Some(n) = port_number(port) {
-                        if !ports.is_empty() && !ports.iter().any(|(_, p)| *p == Some(n)) {
-                            add(
-                                o,
-                                &ptr,
-                                "consistency/ports",
-                                Severity::Warning,
-                                format!("{probe} checks port {n}, which is not a containerPort"),
-                                "probe the port the app listens on".into(),
-                            );
-                        }
-                    }
-                }
-            }
-            // Dockerfile EXPOSE vs containerPort, matched by service folder and object or container name.
-            let name = o.doc.value["metadata"]["name"].as_str().unwrap_or("");
-            for d in dockerfiles
-                .iter()
-                .filter(|d| d.service == name || Some(d.service.as_str()) == c["name"].as_str())
-            {
-                if d.ports.is_empty() {
-                    continue;
-                }
-                for (pi, (_, p)) in ports.iter().enumerate() {
-                    if let Some(p) = p {
-                        if !d.ports.iter().any(|(e, _)| i64::from(*e) == *p) {
-                            let exposed: Vec<String> =
-                                d.ports.iter().map(|(e, _)| e.to_string()).collect();
-                            add(o, &format!("{at}/ports/{pi}/containerPort"), "consistency/ports", Severity::Error, format!("containerPort {p} is not what {} EXPOSEs ({})", d.file, exposed.join(", ")), "make the Dockerfile, the Deployment and the Service agree on the port".into());
-                        }
-                    }
-                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Paths in, the files to validate out: files as given, folders walked (skipping dependency
 //! and build folders), `-` for standard input; or, for a project, its staged proposals and the
-//! generated files on disk that nothing staged replaces.
+//! generated files on disk that nothing staged replaces. Files on disk are read when their turn
+//! comes (`Source::File`), so a folder of 50,000 objects is never in memory at once.
 
 use super::{Input, ValidateError};
 use crate::source::display_path;
@@ -28,6 +29,42 @@ fn wanted(name: &str) -> bool {
         || name == ".helmignore"
 }
 
+/// A file to validate: its text, or where to read it.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Text(Input),
+    File {
+        path: String,
+        file: std::path::PathBuf,
+    },
+}
+
+impl Source {
+    /// The path as shown (relative to the project).
+    pub fn path(&self) -> &str {
+        match self {
+            Source::Text(i) => &i.path,
+            Source::File { path, .. } => path,
+        }
+    }
+
+    /// Its text, read now if it is on disk.
+    pub fn load(self) -> Result<Input, ValidateError> {
+        match self {
+            Source::Text(i) => Ok(i),
+            Source::File { path, file } => read(&file, path),
+        }
+    }
+
+    /// Where it is on disk, if it is a file there.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Source::Text(_) => None,
+            Source::File { file, .. } => Some(file),
+        }
+    }
+}
+
 fn read(path: &Path, shown: String) -> Result<Input, ValidateError> {
     let bytes = std::fs::read(path).map_err(|e| ValidateError::Read {
         path: shown.clone(),
@@ -43,8 +80,17 @@ fn read(path: &Path, shown: String) -> Result<Input, ValidateError> {
     })
 }
 
-/// The files at `paths`, shown relative to `base`.
+/// The files at `paths`, shown relative to `base`, read.
 pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateError> {
+    sources(paths, base)?
+        .into_iter()
+        .map(Source::load)
+        .collect()
+}
+
+/// The files at `paths`, shown relative to `base`: standard input read, files on disk found
+/// (each checked to exist) but not read yet.
+pub fn sources(paths: &[String], base: &Path) -> Result<Vec<Source>, ValidateError> {
     let mut out = Vec::new();
     for p in paths {
         if p == "-" {
@@ -55,10 +101,10 @@ pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateErro
                     path: "<stdin>".into(),
                     source: e,
                 })?;
-            out.push(Input {
+            out.push(Source::Text(Input {
                 path: "<stdin>".into(),
                 contents,
-            });
+            }));
             continue;
         }
         let path = base.join(p);
@@ -67,7 +113,10 @@ pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateErro
             source: e,
         })?;
         if meta.is_file() {
-            out.push(read(&path, display_path(&path, base))?);
+            out.push(Source::File {
+                path: display_path(&path, base),
+                file: path,
+            });
             continue;
         }
         let walker = walkdir::WalkDir::new(&path)
@@ -84,7 +133,10 @@ pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateErro
                 source: e.into(),
             })?;
             if entry.file_type().is_file() && wanted(&entry.file_name().to_string_lossy()) {
-                out.push(read(entry.path(), display_path(entry.path(), base))?);
+                out.push(Source::File {
+                    path: display_path(entry.path(), base),
+                    file: entry.into_path(),
+                });
             }
         }
     }

@@ -324,10 +324,10 @@ fn other_tool(name: &str) -> Option<&'static str> {
     })
 }
 
-fn kind_of(input: &Input, chart_roots: &[String]) -> Kind {
-    let path = input.path.as_str();
+fn kind_of(source: &inputs::Source, chart_roots: &[String]) -> Kind {
+    let path = source.path();
     let name = path.rsplit('/').next().unwrap_or(path);
-    if path == "<stdin>" {
+    if let (inputs::Source::Text(input), "<stdin>") = (source, path) {
         // Standard input has no name: a Dockerfile starts with FROM (or ARG before it).
         let first = input
             .contents
@@ -366,47 +366,74 @@ fn kind_of(input: &Input, chart_roots: &[String]) -> Kind {
 /// Validates every input; cross-file checks run per folder of manifests, so memory stays
 /// bounded by the largest folder.
 pub fn validate(inputs: &[Input], options: &Options) -> Report {
-    let chart_roots: Vec<String> = inputs
+    validate_sources(
+        inputs.iter().cloned().map(inputs::Source::Text).collect(),
+        options,
+    )
+}
+
+/// Validates files, reading each manifest on disk only when its turn comes and keeping of it
+/// only what the cross-file checks need.
+pub fn validate_sources(sources: Vec<inputs::Source>, options: &Options) -> Report {
+    let chart_roots: Vec<String> = sources
         .iter()
         .filter_map(|i| {
-            i.path
-                .strip_suffix("/Chart.yaml")
+            let path = i.path();
+            path.strip_suffix("/Chart.yaml")
                 .map(str::to_string)
-                .or_else(|| (i.path == "Chart.yaml").then(String::new))
+                .or_else(|| (path == "Chart.yaml").then(String::new))
         })
         .filter(|r| !r.is_empty())
         .collect();
     let mut report = Report {
-        files: inputs.len(),
+        files: sources.len(),
         notices: options.schema_notice.iter().cloned().collect(),
         ..Report::default()
     };
     let mut findings = Vec::new();
     let mut exposed = Vec::new();
-    let mut manifests: std::collections::BTreeMap<&str, Vec<&Input>> = Default::default();
-    for input in inputs {
-        match kind_of(input, &chart_roots) {
-            Kind::Dockerfile => {
-                dockerfile::check(
-                    &input.path,
-                    &input.contents,
-                    options.registry_mirror.as_deref(),
-                    &mut findings,
-                );
-                exposed.push(consistency::exposed(&input.path, &input.contents));
-            }
-            Kind::Manifest => manifests
-                .entry(input.path.rsplit_once('/').map_or("", |(d, _)| d))
+    let mut charts: Vec<Input> = Vec::new();
+    let mut manifests: std::collections::BTreeMap<String, Vec<inputs::Source>> = Default::default();
+    for source in sources {
+        let kind = kind_of(&source, &chart_roots);
+        if kind == Kind::Manifest {
+            let folder = source.path().rsplit_once('/').map_or("", |(d, _)| d);
+            manifests
+                .entry(folder.to_string())
                 .or_default()
-                .push(input),
-            Kind::NotKubernetes(what) => report
+                .push(source);
+            continue;
+        }
+        if let Kind::NotKubernetes(what) = kind {
+            report
                 .notices
-                .push(format!("{}: {what}: skipped", input.path)),
-            Kind::ChartFile | Kind::Other => {}
+                .push(format!("{}: {what}: skipped", source.path()));
+            continue;
+        }
+        if kind == Kind::Other {
+            continue;
+        }
+        let input = match load(source) {
+            Ok(i) => i,
+            Err(f) => {
+                findings.push(f);
+                continue;
+            }
+        };
+        if kind == Kind::Dockerfile {
+            dockerfile::check(
+                &input.path,
+                &input.contents,
+                options.registry_mirror.as_deref(),
+                &mut findings,
+            );
+            exposed.push(consistency::exposed(&input.path, &input.contents));
+        } else {
+            charts.push(input);
         }
     }
     // Folders are checked in parallel, each whole; a lone folder is split across the cores.
-    let groups: Vec<&Vec<&Input>> = manifests.values().collect();
+    let groups: Vec<&Vec<inputs::Source>> = manifests.values().collect();
     let inner = groups.len() == 1;
     for (found, objects, notices) in parallel_map(&groups, !inner, |files| {
         check_folder(files, &exposed, options, inner)
@@ -416,7 +443,7 @@ pub fn validate(inputs: &[Input], options: &Options) -> Report {
         report.notices.extend(notices);
     }
     for root in &chart_roots {
-        let files: Vec<&Input> = inputs
+        let files: Vec<&Input> = charts
             .iter()
             .filter(|i| i.path.starts_with(&format!("{root}/")))
             .collect();
@@ -505,7 +532,7 @@ fn parallel_map<T: Sync, R: Send>(
 /// One folder of manifests: each file parsed and its objects checked (files in parallel),
 /// keeping of each object only what the cross-file checks read; then the cross-file checks.
 fn check_folder(
-    files: &[&Input],
+    files: &[inputs::Source],
     exposed: &[consistency::Exposed],
     options: &Options,
     parallel: bool,
@@ -513,7 +540,7 @@ fn check_folder(
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut kept: Vec<(String, yaml::Document)> = Vec::new();
-    for (found, docs, notes) in parallel_map(files, parallel, |i| check_file(i, options)) {
+    for (found, docs, notes) in parallel_map(files, parallel, |i| check_file(i, exposed, options)) {
         findings.extend(found);
         kept.extend(docs);
         notices.extend(notes);
@@ -522,17 +549,47 @@ fn check_folder(
         .iter()
         .map(|(file, doc)| consistency::Object { file, doc })
         .collect();
-    consistency::check(&objects, exposed, options.partial, &mut findings);
+    consistency::check(&objects, options.partial, &mut findings);
     (findings, kept.len(), notices)
 }
 
 type FileResult = (Vec<Finding>, Vec<(String, yaml::Document)>, Vec<String>);
 
-/// One file: parsed, Lists expanded, other tools' data skipped, each object checked.
-fn check_file(input: &Input, options: &Options) -> FileResult {
+/// A file's text, or why it cannot be read (as a finding: the other files are still checked).
+fn load(source: inputs::Source) -> Result<Input, Finding> {
+    let path = source.path().to_string();
+    source.load().map_err(|e| Finding {
+        rule: "yaml/syntax".into(),
+        severity: Severity::Error,
+        file: path,
+        line: 0,
+        column: 0,
+        object: None,
+        path: None,
+        message: match e {
+            ValidateError::Read { source, .. } => format!("cannot read: {source}"),
+            other => other.to_string(),
+        },
+        hint: None,
+    })
+}
+
+/// One file: read, parsed, Lists expanded, other tools' data skipped, each object checked;
+/// what is kept of its objects points back at the file on disk for positions, not at its text.
+fn check_file(
+    source: &inputs::Source,
+    exposed: &[consistency::Exposed],
+    options: &Options,
+) -> FileResult {
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut docs: Vec<(String, yaml::Document)> = Vec::new();
+    let on_disk = source.file().map(std::sync::Arc::<std::path::Path>::from);
+    let input = match load(source.clone()) {
+        Ok(i) => i,
+        Err(f) => return (vec![f], vec![], vec![]),
+    };
+    let input = &input;
     let parsed = match parse_one(input) {
         Ok(d) => d,
         Err(f) => return (vec![f], vec![], vec![]),
@@ -559,10 +616,11 @@ fn check_file(input: &Input, options: &Options) -> FileResult {
     }
     for (file, doc) in &mut docs {
         check_object(options, file, doc, &mut findings);
+        consistency::check_object(&consistency::Object { file, doc }, exposed, &mut findings);
         doc.value = consistency::keep(&doc.value);
     }
     let mut refs: Vec<&mut yaml::Document> = docs.iter_mut().map(|(_, d)| d).collect();
-    yaml::Document::forget_positions(&mut refs);
+    yaml::Document::forget_positions(&mut refs, on_disk);
     (findings, docs, notices)
 }
 
@@ -637,6 +695,7 @@ fn check_objects(
     let per_object = parallel_map(docs, parallel, |(file, doc)| {
         let mut out = Vec::new();
         check_object(options, file, doc, &mut out);
+        consistency::check_object(&consistency::Object { file, doc }, exposed, &mut out);
         out
     });
     findings.extend(per_object.into_iter().flatten());
@@ -644,7 +703,7 @@ fn check_objects(
         .iter()
         .map(|(file, doc)| consistency::Object { file, doc })
         .collect();
-    consistency::check(&objects, exposed, options.partial, findings);
+    consistency::check(&objects, options.partial, findings);
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ pub struct Document {
 #[derive(Debug)]
 struct Lazy {
     /// The text the document is in: the whole file, or only the document's own lines.
-    text: std::sync::Arc<str>,
+    text: Text,
     /// The document's lines in `text`: (first byte, end byte, line number of the first byte).
     /// None when the parser gave no offsets: the whole text is parsed and `index` taken.
     span: Option<(usize, usize, usize)>,
@@ -83,33 +83,55 @@ struct Lazy {
     tree: std::sync::OnceLock<PosTree>,
 }
 
+/// Where a document's text is: in memory, or in a file read again when a finding needs a line.
+#[derive(Debug, Clone)]
+enum Text {
+    Memory(std::sync::Arc<str>),
+    File(std::sync::Arc<std::path::Path>),
+}
+
+impl Text {
+    fn read(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Text::Memory(t) => std::borrow::Cow::Borrowed(t),
+            // Read again only for a finding; a file gone since reads as empty (positions 0).
+            Text::File(p) => {
+                std::borrow::Cow::Owned(std::fs::read_to_string(p).unwrap_or_default())
+            }
+        }
+    }
+}
+
 impl Lazy {
     /// Parses only this document's lines (so a finding in a file of a hundred objects costs
     /// one object's parse), with line numbers as in the file.
     fn build_tree(&self) -> PosTree {
+        let text = self.text.read();
         if let Some((start, end, line)) = self.span {
-            if let Some(slice) = self.text.get(start..end) {
+            if let Some(slice) = text.get(start..end) {
                 let (mut built, err) = build(slice, true, line - 1);
                 if err.is_none() && !built.is_empty() {
                     return built.swap_remove(0).1;
                 }
             }
         }
-        let (built, _) = build(&self.text, true, 0);
+        let (built, _) = build(&text, true, 0);
         built
             .into_iter()
             .nth(self.index)
             .map_or(PosTree::Leaf(Pos::default()), |d| d.1)
     }
 
-    /// The same document, holding only its own lines of the file's text.
-    fn own_lines(&self) -> Lazy {
-        let (text, span) = match self.span {
-            Some((start, end, line)) => match self.text.get(start..end) {
-                Some(t) => (t.into(), Some((0, end - start, line))),
+    /// The same document, holding only its own lines of the file's text, or only the file's
+    /// path when it is on disk.
+    fn own_lines(&self, on_disk: Option<&std::sync::Arc<std::path::Path>>) -> Lazy {
+        let (text, span) = match (on_disk, &self.text, self.span) {
+            (Some(p), _, span) => (Text::File(p.clone()), span),
+            (None, Text::Memory(t), Some((start, end, line))) => match t.get(start..end) {
+                Some(t) => (Text::Memory(t.into()), Some((0, end - start, line))),
                 None => (self.text.clone(), self.span),
             },
-            None => (self.text.clone(), None),
+            _ => (self.text.clone(), self.span),
         };
         Lazy {
             text,
@@ -124,7 +146,7 @@ impl Document {
     /// A document with no source (positions all 0:0).
     pub fn detached(value: Value) -> Document {
         let lazy = Lazy {
-            text: "".into(),
+            text: Text::Memory("".into()),
             span: None,
             index: 0,
             tree: std::sync::OnceLock::from(PosTree::Leaf(Pos::default())),
@@ -151,14 +173,18 @@ impl Document {
     /// Lets go of the file's text and of any position tree built so far, keeping only the
     /// document's own lines (the items of a List share theirs): what is kept of a folder of
     /// 50,000 objects for the cross-file checks is their lines, not whole files and trees.
-    pub fn forget_positions(docs: &mut [&mut Document]) {
+    /// `on_disk`: the file the documents were read from, read again if a finding needs it.
+    pub fn forget_positions(
+        docs: &mut [&mut Document],
+        on_disk: Option<std::sync::Arc<std::path::Path>>,
+    ) {
         let mut fresh: Vec<(*const Lazy, std::sync::Arc<Lazy>)> = Vec::new();
         for d in docs.iter_mut() {
             let old = std::sync::Arc::as_ptr(&d.positions);
             let new = match fresh.iter().find(|(p, _)| *p == old) {
                 Some((_, n)) => n.clone(),
                 None => {
-                    let n = std::sync::Arc::new(d.positions.own_lines());
+                    let n = std::sync::Arc::new(d.positions.own_lines(on_disk.as_ref()));
                     fresh.push((old, n.clone()));
                     n
                 }
@@ -213,7 +239,7 @@ pub fn parse(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
             value,
             duplicates,
             positions: std::sync::Arc::new(Lazy {
-                text: text.clone(),
+                text: Text::Memory(text.clone()),
                 span,
                 index,
                 tree: std::sync::OnceLock::new(),
@@ -230,7 +256,10 @@ fn spans(text: &str, starts: Vec<Option<(usize, usize)>>) -> Vec<Option<(usize, 
     let line_start = |byte: usize| text[..byte].rfind('\n').map_or(0, |i| i + 1);
     let begins: Vec<Option<(usize, usize)>> = starts
         .iter()
-        .map(|s| s.filter(|(b, _)| text.is_char_boundary(*b)).map(|(b, l)| (line_start(b), l)))
+        .map(|s| {
+            s.filter(|(b, _)| text.is_char_boundary(*b))
+                .map(|(b, l)| (line_start(b), l))
+        })
         .collect();
     (0..begins.len())
         .map(|i| {
@@ -286,7 +315,10 @@ fn build(text: &str, positions: bool, line_offset: usize) -> (Vec<Built>, Option
         };
         let node = matches!(
             event,
-            Event::MappingStart(..) | Event::SequenceStart(..) | Event::Scalar(..) | Event::Alias(_)
+            Event::MappingStart(..)
+                | Event::SequenceStart(..)
+                | Event::Scalar(..)
+                | Event::Alias(_)
         );
         if node && stack.is_empty() {
             root = span.start.byte_offset().map(|b| (b, span.start.line()));
@@ -545,15 +577,35 @@ mod tests {
             (3, "/1/h"),
         ];
         for (i, ptr) in cases {
-            assert_eq!(docs[i].find(ptr), whole[i].1.find(ptr), "document {i} {ptr}");
+            assert_eq!(
+                docs[i].find(ptr),
+                whole[i].1.find(ptr),
+                "document {i} {ptr}"
+            );
         }
         assert_eq!(docs[1].find("/c/d"), Pos { line: 8, column: 5 });
         // Kept with only their own lines, the documents still say where they are in the file.
         let mut docs = docs;
         let mut refs: Vec<&mut Document> = docs.iter_mut().collect();
-        Document::forget_positions(&mut refs);
-        assert_eq!(docs[3].find("/1/i"), Pos { line: 16, column: 3 });
-        assert!(docs[3].positions.text.len() < text.len() / 2);
+        Document::forget_positions(&mut refs, None);
+        assert_eq!(
+            docs[3].find("/1/i"),
+            Pos {
+                line: 16,
+                column: 3
+            }
+        );
+        assert!(docs[3].positions.text.read().len() < text.len() / 2);
+
+        // Read from a file, they keep only its path and read it again for a finding.
+        let dir = tempfile::tempdir().unwrap();
+        let file: std::sync::Arc<std::path::Path> = dir.path().join("objects.yaml").into();
+        std::fs::write(&file, text).unwrap();
+        let (mut docs, _) = parse(text);
+        let mut refs: Vec<&mut Document> = docs.iter_mut().collect();
+        Document::forget_positions(&mut refs, Some(file));
+        assert!(matches!(docs[1].positions.text, Text::File(_)));
+        assert_eq!(docs[1].find("/c/d"), Pos { line: 8, column: 5 });
     }
 
     #[test]
