@@ -252,7 +252,8 @@ pub struct ValidateArgs {
     /// Files or folders (walked recursively), or `-` for standard input; default: the staged
     /// drafts and the generated files (manifests/, services/*/Dockerfile).
     pub paths: Vec<String>,
-    /// The Kubernetes version to validate against (berth embeds 1.36).
+    /// The Kubernetes version to validate against: 1.31 to 1.37 are embedded (default 1.36, or
+    /// berth.toml's `[validate] kubernetes_version`).
     #[arg(long, value_name = "X.Y")]
     pub kubernetes_version: Option<String>,
     /// A folder of extra JSON schemas in kubeconform's layout (for custom resources); repeatable.

@@ -444,7 +444,81 @@ fn stdin_and_unreadable_input() {
         &["validate", ".", "--kubernetes-version", "1.20"],
     );
     assert_eq!(version.status.code(), Some(2));
-    insta::assert_snapshot!(String::from_utf8_lossy(&version.stderr), @"error: no schemas for Kubernetes 1.20: berth embeds 1.36");
+    insta::assert_snapshot!(String::from_utf8_lossy(&version.stderr), @"error: no schemas for Kubernetes 1.20: berth embeds 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37");
+}
+
+#[test]
+fn the_kubernetes_version_comes_from_the_flag_else_berth_toml_else_1_36() {
+    let dir = tempfile::tempdir().unwrap();
+    // `hostnameOverride` is a Pod field since Kubernetes 1.34.
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostnameOverride: web\n  containers: [{name: c, image: busybox:1.37}]\n",
+    )
+    .unwrap();
+    let schema_errors = |args: &[&str]| {
+        let mut all = vec!["validate", "pod.yaml", "-o", "json", "--rules", "schema"];
+        all.extend_from_slice(args);
+        let out = berth(dir.path(), &all);
+        let report: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", transcript(&out)));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["rule"].as_str().unwrap(),
+                    f["path"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(schema_errors(&[]), Vec::<String>::new());
+    assert_eq!(
+        schema_errors(&["--kubernetes-version", "1.37"]),
+        Vec::<String>::new()
+    );
+    let old = vec!["schema/unknown-field .spec.hostnameOverride".to_string()];
+    assert_eq!(schema_errors(&["--kubernetes-version", "1.31"]), old);
+    assert_eq!(schema_errors(&["--kubernetes-version", "v1.33.4"]), old);
+    std::fs::write(
+        dir.path().join("berth.toml"),
+        "[validate]\nkubernetes_version = \"1.32\"\n",
+    )
+    .unwrap();
+    assert_eq!(schema_errors(&[]), old);
+    assert_eq!(
+        schema_errors(&["--kubernetes-version", "1.35"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_unreadable_file_in_a_folder_is_a_finding_and_the_other_files_are_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a-binary.yaml"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    std::fs::write(
+        dir.path().join("b.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: 1}\n",
+    )
+    .unwrap();
+    let (code, found) = findings(dir.path());
+    assert_eq!(code, Some(1));
+    let got: Vec<String> = found
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_debug_snapshot!(got);
 }
 
 #[test]

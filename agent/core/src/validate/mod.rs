@@ -209,7 +209,14 @@ impl Options {
         for d in &schema_dirs {
             schema::check_dir(d)?;
         }
-        let base = schema::Schemas::embedded(version)?;
+        // The flag wins over berth.toml's `kubernetes_version`.
+        let configured = match table.get("kubernetes_version") {
+            None => None,
+            Some(v) => Some(v.as_str().ok_or_else(|| {
+                ValidateError::Config("kubernetes_version must be a string such as \"1.33\"".into())
+            })?),
+        };
+        let base = schema::Schemas::embedded(version.or(configured))?;
         let schemas = std::sync::Arc::new(base.with_dirs(schema_dirs));
         let mut levels = std::collections::BTreeMap::new();
         if let Some(rules) = table.get("rules") {

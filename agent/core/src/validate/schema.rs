@@ -1,7 +1,8 @@
 //! Kubernetes objects in, strict schema findings out: unknown fields, wrong types, missing
-//! required fields, unknown apiVersion/kind. The schemas of a pinned Kubernetes version are
-//! embedded (`agent/core/schemas/`, from `scripts/update-schemas.py`), with
-//! `additionalProperties: false` everywhere, so a typo fails; `--schema-dir` adds CRDs.
+//! required fields, unknown apiVersion/kind. The schemas of seven Kubernetes minor versions are
+//! embedded (`agent/core/schemas/`, from `scripts/update-schemas.py`: one whole, the others as
+//! the definitions they change), with `additionalProperties: false` everywhere, so a typo
+//! fails; `--kubernetes-version` picks one, `--schema-dir` adds CRDs.
 
 use super::yaml::Document;
 use super::{Finding, Severity};
@@ -12,9 +13,49 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
 
-/// The Kubernetes version whose schemas are embedded.
+/// The Kubernetes version validated against unless another is asked for.
 pub const EMBEDDED_VERSION: &str = "1.36";
 static EMBEDDED: &str = include_str!("../../schemas/kubernetes-1.36.json");
+
+/// The other embedded versions: the definitions each adds, changes or removes against 1.36.
+static DIFFS: [(&str, &str); 6] = [
+    (
+        "1.31",
+        include_str!("../../schemas/kubernetes-1.31.diff.json"),
+    ),
+    (
+        "1.32",
+        include_str!("../../schemas/kubernetes-1.32.diff.json"),
+    ),
+    (
+        "1.33",
+        include_str!("../../schemas/kubernetes-1.33.diff.json"),
+    ),
+    (
+        "1.34",
+        include_str!("../../schemas/kubernetes-1.34.diff.json"),
+    ),
+    (
+        "1.35",
+        include_str!("../../schemas/kubernetes-1.35.diff.json"),
+    ),
+    (
+        "1.37",
+        include_str!("../../schemas/kubernetes-1.37.diff.json"),
+    ),
+];
+
+/// Every embedded Kubernetes minor version, oldest first.
+pub fn embedded_versions() -> Vec<&'static str> {
+    let mut v: Vec<&str> = DIFFS.iter().map(|(v, _)| *v).collect();
+    v.push(EMBEDDED_VERSION);
+    v.sort_by_key(|v| {
+        v.split('.')
+            .map(|n| n.parse::<u32>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
+    v
+}
 
 /// The URI the embedded definitions are registered under.
 const DEFS_URI: &str = "urn:berth:kubernetes";
@@ -36,11 +77,21 @@ pub struct Schemas {
 
 static DEFAULT: LazyLock<Option<Schemas>> = LazyLock::new(|| Schemas::parse(EMBEDDED).ok());
 
+/// The other versions, each built from the base and its diff the first time it is asked for.
+static OTHERS: [LazyLock<Option<Schemas>>; 6] = [
+    LazyLock::new(|| Schemas::from_diff(DIFFS[0].1)),
+    LazyLock::new(|| Schemas::from_diff(DIFFS[1].1)),
+    LazyLock::new(|| Schemas::from_diff(DIFFS[2].1)),
+    LazyLock::new(|| Schemas::from_diff(DIFFS[3].1)),
+    LazyLock::new(|| Schemas::from_diff(DIFFS[4].1)),
+    LazyLock::new(|| Schemas::from_diff(DIFFS[5].1)),
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     #[error("{0}: not a schema file berth can read: {1}")]
     Unreadable(String, String),
-    #[error("no schemas for Kubernetes {0}: berth embeds {EMBEDDED_VERSION}")]
+    #[error("no schemas for Kubernetes {0}: berth embeds {versions}", versions = embedded_versions().join(", "))]
     UnknownVersion(String),
 }
 
@@ -55,20 +106,44 @@ impl Schemas {
 
     /// The embedded schemas, or those for `version` (only the embedded version is known).
     pub fn embedded(version: Option<&str>) -> Result<&'static Schemas, SchemaError> {
-        if let Some(v) = version {
-            let v = v.trim_start_matches('v');
-            if v != EMBEDDED_VERSION && !v.starts_with(&format!("{EMBEDDED_VERSION}.")) {
-                return Err(SchemaError::UnknownVersion(v.to_string()));
-            }
+        let corrupt = || SchemaError::Unreadable("embedded schemas".into(), "corrupt".into());
+        let Some(asked) = version else {
+            return DEFAULT.as_ref().ok_or_else(corrupt);
+        };
+        // `1.33`, `v1.33` and `1.33.2` (a cluster's full version) all mean 1.33.
+        let v = asked.trim_start_matches('v');
+        let minor = |m: &str| v == m || v.starts_with(&format!("{m}."));
+        if minor(EMBEDDED_VERSION) {
+            return DEFAULT.as_ref().ok_or_else(corrupt);
         }
-        DEFAULT
-            .as_ref()
-            .ok_or_else(|| SchemaError::Unreadable("embedded schemas".into(), "corrupt".into()))
+        match DIFFS.iter().position(|(m, _)| minor(m)) {
+            Some(i) => OTHERS[i].as_ref().ok_or_else(corrupt),
+            None => Err(SchemaError::UnknownVersion(v.to_string())),
+        }
+    }
+
+    /// A version written as the definitions it changes against the base (update-schemas.py).
+    fn from_diff(text: &str) -> Option<Schemas> {
+        let diff: Value = serde_json::from_str(text).ok()?;
+        let mut base: Value = serde_json::from_str(EMBEDDED).ok()?;
+        let defs = base["$defs"].as_object_mut()?;
+        for name in diff["remove"].as_array()? {
+            defs.remove(name.as_str()?);
+        }
+        for (name, def) in diff["set"].as_object()? {
+            defs.insert(name.clone(), def.clone());
+        }
+        base["kubernetes"] = diff["kubernetes"].clone();
+        Schemas::from_value(base).ok()
     }
 
     fn parse(text: &str) -> Result<Schemas, SchemaError> {
         let doc: Value = serde_json::from_str(text)
             .map_err(|e| SchemaError::Unreadable("schemas".into(), e.to_string()))?;
+        Schemas::from_value(doc)
+    }
+
+    fn from_value(doc: Value) -> Result<Schemas, SchemaError> {
         let version = doc["kubernetes"]
             .as_str()
             .unwrap_or(EMBEDDED_VERSION)
