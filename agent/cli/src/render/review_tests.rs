@@ -128,3 +128,37 @@ fn overview_groups_by_service() {
     };
     insta::assert_snapshot!(overview("shop", &make_overview(&[&a, &gone], &report)));
 }
+
+#[test]
+fn the_html_page_shows_a_models_rationale_and_why_it_was_repaired() {
+    let d = diff();
+    let p = provenance(
+        Drafting::Repaired,
+        Some("1 repair(s), fixed: DL3007"),
+        Some("pinned <the> base image"),
+    );
+    let view = crate::render::html::FileView {
+        diff: &d,
+        provenance: Some(&p),
+        findings: vec![finding(
+            Severity::Error,
+            4,
+            "DL3007",
+            "the image is `latest`",
+        )],
+    };
+    let page =
+        crate::render::html::page("shop", &make_overview(&[&d], &Report::default()), &[view]);
+    assert!(
+        page.contains("<dt>rationale</dt><dd>pinned &lt;the&gt; base image</dd>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("repaired</span> (1 repair(s), fixed: DL3007)"),
+        "{page}"
+    );
+    assert!(page.contains("<code>T009</code>") || page.contains("not in the spec any more"));
+    let row = page.find("image: web:latest").unwrap();
+    let err = page.find("tr class=\"finding error\"").unwrap();
+    assert!(err > row, "the finding sits under its line");
+}
