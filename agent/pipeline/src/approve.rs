@@ -56,6 +56,8 @@ pub trait Approver {
     fn decide(&mut self, file: &FileDiff, review: &Review) -> Decision;
     /// Told once, before the first question, of every file there will be a question about.
     fn begin(&mut self, _pending: &[&FileDiff], _report: &Report) {}
+    /// Told why a file it approved in part was not approved after all.
+    fn refused(&mut self, _file: &FileDiff, _why: &str) {}
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -216,7 +218,10 @@ pub fn run(
                             chosen.push(narrowed);
                             partial.push((taken, total));
                         }
-                        Err(verdict) => out.push(&d.path, verdict),
+                        Err(verdict) => {
+                            approver.refused(d, refusal(verdict));
+                            out.push(&d.path, verdict);
+                        }
                     },
                 }
             }
@@ -244,6 +249,15 @@ pub fn run(
     let at = |f: &str| paths.iter().position(|p| *p == f);
     out.decisions.sort_by_key(|d| at(&d.file));
     (out, failure.map(Error::from))
+}
+
+fn refusal(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Declined => "no hunk changes the file on disk: nothing approved",
+        _ => {
+            "validation finds errors in the file as these hunks make it: not approved (use --force)"
+        }
+    }
 }
 
 /// Records what `report` says of approved files whose record has no validation yet (approved

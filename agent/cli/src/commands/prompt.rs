@@ -55,6 +55,10 @@ impl Approver for Prompt {
         );
     }
 
+    fn refused(&mut self, d: &FileDiff, why: &str) {
+        eprintln!("{}: {why}", d.path);
+    }
+
     fn decide(&mut self, d: &FileDiff, review: &Review) -> Decision {
         let prov = self.provenance.get(&d.path);
         eprint!(

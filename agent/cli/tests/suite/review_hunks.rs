@@ -242,3 +242,29 @@ fn the_html_page_is_self_contained_with_findings_provenance_and_anchors() {
     let body = &page[page.find("<body>").unwrap()..];
     insta::assert_snapshot!("review_page", body);
 }
+
+#[test]
+fn hunks_that_do_not_validate_are_refused_and_said_so() {
+    let dir = two_hunks();
+    let before = std::fs::read_to_string(dir.path().join(DEPLOYMENT)).unwrap();
+    // The edit misspells a field: the file as these hunks make it fails its schema.
+    let editor = "sed -i -e 's#^+            path: /health$#+            pathh: /health#'";
+    let out = berth_stdin(
+        dir.path(),
+        &["approve", "--only", DEPLOYMENT],
+        "s\nn\ne\n",
+        &[("EDITOR", editor), ("VISUAL", "")],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = stderr.lines().last().unwrap_or_default();
+    insta::assert_snapshot!(said, @"Approve this hunk [2/2]? [y]es, [n]o, [e]dit, [q]uit, [?]help: manifests/k8s/api-deployment.yaml: validation finds errors in the file as these hunks make it: not approved (use --force)");
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout), @r"
+    not approved: validation found errors in them (1):
+      manifests/k8s/api-deployment.yaml
+    ");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(DEPLOYMENT)).unwrap(),
+        before
+    );
+}
