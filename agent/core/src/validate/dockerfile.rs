@@ -12,6 +12,25 @@ use std::sync::LazyLock;
 mod shell;
 mod shell_rules;
 
+/// Whether a CMD, ENTRYPOINT or `HEALTHCHECK [OPTIONS] CMD` gives its command in shell form.
+fn shell_form(ins: &Instruction) -> bool {
+    let mut args = ins.args.trim_start();
+    if ins.keyword == "HEALTHCHECK" {
+        // Options (`--interval=30s`) first; `HEALTHCHECK NONE` has no command.
+        while let Some(rest) = args.strip_prefix("--") {
+            args = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim_start();
+        }
+        let Some((word, rest)) = args.split_once(char::is_whitespace) else {
+            return false;
+        };
+        if !word.eq_ignore_ascii_case("CMD") {
+            return false;
+        }
+        args = rest.trim_start();
+    }
+    !args.starts_with('[')
+}
+
 #[derive(Debug)]
 struct Instruction {
     line: usize,
@@ -250,8 +269,8 @@ pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding
                     );
                 }
             }
-            "CMD" | "ENTRYPOINT" => {
-                if !ins.args.trim_start().starts_with('[') {
+            "CMD" | "ENTRYPOINT" | "HEALTHCHECK" => {
+                if shell_form(ins) {
                     add(
                         Some(ins),
                         "DL3025",
@@ -352,6 +371,13 @@ mod tests {
             rules("FROM node:22\nUSER 1\nCMD node x.js\n"),
             [("DL3025".to_string(), 3)]
         );
+        // A HEALTHCHECK's command too, after its options; NONE has none.
+        assert_eq!(
+            rules("FROM node:22\nUSER 1\nHEALTHCHECK --interval=5s --retries=3 CMD curl -f localhost\n"),
+            [("DL3025".to_string(), 3)]
+        );
+        assert!(rules("FROM node:22\nUSER 1\nHEALTHCHECK --interval=5s CMD [\"curl\", \"-f\", \"x\"]\n").is_empty());
+        assert!(rules("FROM node:22\nUSER 1\nHEALTHCHECK NONE\n").is_empty());
         assert_eq!(
             rules("FROM node:22\nADD src /app\nUSER 1\n"),
             [("DL3020".to_string(), 2)]
