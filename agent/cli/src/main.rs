@@ -11,11 +11,6 @@ mod render;
 use clap::Parser;
 use std::process::ExitCode;
 
-// Validating a large folder allocates millions of small values from both cores; glibc's
-// allocator kept twice the live memory as resident and spent a quarter of the time in malloc.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     output::init_color(args.color);

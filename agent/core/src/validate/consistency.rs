@@ -45,102 +45,113 @@ pub fn exposed(file: &str, text: &str) -> Exposed {
 }
 
 /// What the cross-file checks read of an object, and nothing else: kept per object once its own
-/// checks are done, so a folder of 50,000 objects does not keep 50,000 whole trees. Positions
-/// still come from the file's text, so findings keep their lines.
-pub fn keep(v: &Value) -> Value {
-    let mut out = serde_json::Map::new();
-    for key in ["apiVersion", "kind"] {
-        if let Some(x) = v.get(key) {
-            out.insert(key.into(), x.clone());
-        }
-    }
-    let mut meta = serde_json::Map::new();
-    for key in ["name", "namespace"] {
-        if let Some(x) = v["metadata"].get(key) {
-            meta.insert(key.into(), x.clone());
-        }
-    }
-    out.insert("metadata".into(), Value::Object(meta));
-    match v["kind"].as_str() {
-        Some("Service") => {
-            let mut spec = serde_json::Map::new();
-            for key in ["selector", "ports"] {
-                if let Some(x) = v["spec"].get(key) {
-                    spec.insert(key.into(), x.clone());
-                }
-            }
-            out.insert("spec".into(), Value::Object(spec));
-        }
-        Some("ConfigMap") => {
-            let urls: serde_json::Map<String, Value> = v["data"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(_, x)| x.as_str().is_some_and(|x| x.starts_with("http")))
-                .map(|(k, x)| (k.clone(), x.clone()))
-                .collect();
-            out.insert("data".into(), Value::Object(urls));
-        }
-        _ => {}
-    }
-    if let Some((ptr, tpl)) = pod_template(v) {
-        // The Services' checks read the ports; the URL check reads env values that are URLs
-        // (the others stay as nulls, so a URL keeps its index in the list).
-        let containers: Vec<Value> = tpl["spec"]["containers"]
+/// checks are done, so a folder of 50,000 objects keeps a few strings each, not 50,000 trees.
+/// Positions still come from the file (the document keeps where it is written, not its value).
+pub struct Kept {
+    pub file: String,
+    pub doc: Document,
+    /// `Deployment/web`, as findings name it.
+    object: Option<String>,
+    name: String,
+    namespace: String,
+    /// A workload's pod labels (string values) and its containers' ports (name, number).
+    pod: Option<(Vec<(String, String)>, Vec<(Option<String>, Option<i64>)>)>,
+    service: Option<Service>,
+    /// http(s) URLs in env values and ConfigMap data, by JSON pointer.
+    urls: Vec<(String, String)>,
+}
+
+struct Service {
+    selector: Vec<(String, Value)>,
+    /// Each port's targetPort (else port) and port.
+    ports: Vec<(Value, Option<i64>)>,
+}
+
+/// Reduces a checked object to what `check` reads.
+pub fn keep(file: String, mut doc: Document) -> Kept {
+    let v = std::mem::take(&mut doc.value);
+    let str_of = |x: &Value| x.as_str().map(str::to_string);
+    let pod = pod_template(&v).map(|(_, tpl)| {
+        let labels = tpl["metadata"]["labels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, x)| Some((k.clone(), str_of(x)?)))
+            .collect();
+        let ports = containers(tpl)
+            .flat_map(|c| c["ports"].as_array().into_iter().flatten())
+            .map(|p| (str_of(&p["name"]), p["containerPort"].as_i64()))
+            .collect();
+        (labels, ports)
+    });
+    let service = (v["kind"] == "Service").then(|| Service {
+        selector: v["spec"]["selector"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, x)| (k.clone(), x.clone()))
+            .collect(),
+        ports: v["spec"]["ports"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|c| {
-                let ports: Vec<Value> = c["ports"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|p| serde_json::json!({"name": p["name"], "containerPort": p["containerPort"]}))
-                    .collect();
-                let env: Vec<Value> = c["env"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|e| match e["value"].as_str() {
-                        Some(v) if v.starts_with("http") => serde_json::json!({"value": v}),
-                        _ => Value::Null,
-                    })
-                    .collect();
-                serde_json::json!({"ports": ports, "env": env})
+            .map(|p| {
+                let target = if p["targetPort"].is_null() {
+                    &p["port"]
+                } else {
+                    &p["targetPort"]
+                };
+                (target.clone(), p["port"].as_i64())
             })
-            .collect();
-        let kept = serde_json::json!({
-            "metadata": {"labels": tpl["metadata"]["labels"].clone()},
-            "spec": {"containers": containers},
-        });
-        if ptr.is_empty() {
-            // A Pod is its own template.
-            out["metadata"]["labels"] = kept["metadata"]["labels"].clone();
-            out.insert("spec".into(), kept["spec"].clone());
-        } else if let Some(slot) = pointer_slot(&mut out, ptr) {
-            *slot = kept;
-        }
+            .collect(),
+    });
+    Kept {
+        file,
+        doc,
+        object: super::schema::object_name(&v),
+        name: v["metadata"]["name"].as_str().unwrap_or("").to_string(),
+        namespace: namespace(&v).to_string(),
+        pod,
+        service,
+        urls: urls(&v),
     }
-    Value::Object(out)
 }
 
-/// The (created) place at `pointer` in `root`.
-fn pointer_slot<'a>(
-    root: &'a mut serde_json::Map<String, Value>,
-    pointer: &str,
-) -> Option<&'a mut Value> {
-    let mut parts = pointer.trim_start_matches('/').split('/');
-    let first = parts.next()?;
-    let mut at = root
-        .entry(first.to_string())
-        .or_insert_with(|| Value::Object(Default::default()));
-    for p in parts {
-        at = at
-            .as_object_mut()?
-            .entry(p.to_string())
-            .or_insert_with(|| Value::Object(Default::default()));
+fn containers(tpl: &Value) -> impl Iterator<Item = &Value> {
+    tpl["spec"]["containers"].as_array().into_iter().flatten()
+}
+
+/// The http(s) URLs of a ConfigMap's data and of its containers' env values, by JSON pointer.
+fn urls(v: &Value) -> Vec<(String, String)> {
+    let mut urls = Vec::new();
+    let is_url = |x: &Value| {
+        x.as_str()
+            .filter(|x| x.starts_with("http"))
+            .map(str::to_string)
+    };
+    if v["kind"] == "ConfigMap" {
+        for (k, val) in v["data"].as_object().into_iter().flatten() {
+            if let Some(url) = is_url(val) {
+                urls.push((
+                    format!("/data/{}", k.replace('~', "~0").replace('/', "~1")),
+                    url,
+                ));
+            }
+        }
     }
-    Some(at)
+    if let Some((tpl_ptr, tpl)) = pod_template(v) {
+        for (ci, c) in containers(tpl).enumerate() {
+            for (ei, e) in c["env"].as_array().into_iter().flatten().enumerate() {
+                if let Some(url) = is_url(&e["value"]) {
+                    urls.push((
+                        format!("{tpl_ptr}/spec/containers/{ci}/env/{ei}/value"),
+                        url,
+                    ));
+                }
+            }
+        }
+    }
+    urls
 }
 
 fn pod_template(v: &Value) -> Option<(&'static str, &Value)> {
@@ -275,61 +286,46 @@ pub fn check_object(o: &Object, dockerfiles: &[Exposed], out: &mut Vec<Finding>)
 /// Across the objects of one folder: Services that select no pods or target no port of
 /// theirs, and URLs that name no Service. `partial`: the objects are a set someone named, so
 /// what they point at may live elsewhere: not finding it is a warning that says so.
-pub fn check(objects: &[Object], partial: bool, out: &mut Vec<Finding>) {
+pub fn check(objects: &[Kept], partial: bool, out: &mut Vec<Finding>) {
     let missing = if partial {
         Severity::Warning
     } else {
         Severity::Error
     };
-    let mut add = |o: &Object,
-                   pointer: &str,
-                   rule: &str,
-                   severity: Severity,
-                   message: String,
-                   hint: String| {
-        out.push(finding(o, pointer, rule, severity, message, hint));
-    };
-    let workloads: Vec<(&Object, &str, &Value)> = objects
-        .iter()
-        .filter_map(|o| pod_template(&o.doc.value).map(|(p, t)| (o, p, t)))
-        .collect();
-
+    let mut add =
+        |o: &Kept, pointer: &str, rule: &str, severity: Severity, message: String, hint: &str| {
+            let mut f = Finding::at(rule, &o.file, &o.doc, pointer, message, Some(hint.into()));
+            f.severity = severity;
+            f.object = o.object.clone();
+            out.push(f);
+        };
     // Workloads by (namespace, pod label, value), for the Services' selectors.
-    let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-    for (i, (w, _, tpl)) in workloads.iter().enumerate() {
-        for (k, v) in tpl["metadata"]["labels"].as_object().into_iter().flatten() {
-            if let Some(v) = v.as_str() {
-                by_label
-                    .entry((namespace(&w.doc.value), k.as_str(), v))
-                    .or_default()
-                    .push(i);
-            }
+    let mut by_label: HashMap<(&str, &str, &str), Vec<&Kept>> = HashMap::new();
+    for o in objects {
+        for (k, v) in o.pod.iter().flat_map(|(labels, _)| labels) {
+            by_label.entry((&o.namespace, k, v)).or_default().push(o);
         }
     }
-
-    for o in objects.iter().filter(|o| o.doc.value["kind"] == "Service") {
-        let svc = &o.doc.value;
-        let Some(selector) = svc["spec"]["selector"]
-            .as_object()
-            .filter(|s| !s.is_empty())
-        else {
+    for o in objects {
+        let Some(svc) = o.service.as_ref().filter(|s| !s.selector.is_empty()) else {
             continue;
         };
         // Candidates from the index by one label of the selector, then every label checked:
         // linear in the objects, where comparing each Service with each workload was not.
-        let (k0, v0) = selector
-            .iter()
-            .next()
-            .map_or(("", ""), |(k, v)| (k.as_str(), v.as_str().unwrap_or("")));
-        let selected: Vec<&(&Object, &str, &Value)> = by_label
-            .get(&(namespace(svc), k0, v0))
+        let (k0, v0) = (&svc.selector[0].0, svc.selector[0].1.as_str().unwrap_or(""));
+        let selected: Vec<&Kept> = by_label
+            .get(&(o.namespace.as_str(), k0.as_str(), v0))
             .into_iter()
             .flatten()
-            .map(|&i| &workloads[i])
-            .filter(|(_, _, tpl)| {
-                selector
-                    .iter()
-                    .all(|(k, v)| &tpl["metadata"]["labels"][k] == v)
+            .copied()
+            .filter(|w| {
+                let labels = w.pod.as_ref().map(|p| &p.0);
+                svc.selector.iter().all(|(k, v)| {
+                    labels
+                        .into_iter()
+                        .flatten()
+                        .any(|(lk, lv)| lk == k && v.as_str() == Some(lv))
+                })
             })
             .collect();
         if selected.is_empty() {
@@ -339,45 +335,27 @@ pub fn check(objects: &[Object], partial: bool, out: &mut Vec<Finding>) {
                 "consistency/selector",
                 missing,
                 "the selector matches no pod template: not found in these files".into(),
-                "use the pod labels of the Deployment it fronts".into(),
+                "use the pod labels of the Deployment it fronts",
             );
             continue;
         }
-        let containers: Vec<&Value> = selected
+        let ports: Vec<&(Option<String>, Option<i64>)> = selected
             .iter()
-            .flat_map(|(_, _, t)| t["spec"]["containers"].as_array().into_iter().flatten())
+            .flat_map(|w| w.pod.iter().flat_map(|p| &p.1))
             .collect();
-        for (i, port) in svc["spec"]["ports"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let target = if port["targetPort"].is_null() {
-                &port["port"]
-            } else {
-                &port["targetPort"]
-            };
-            let ptr = format!("/spec/ports/{i}/targetPort");
-            let found = containers
-                .iter()
-                .flat_map(|c| c["ports"].as_array().into_iter().flatten())
-                .any(|p| match target {
-                    Value::String(name) if name.parse::<i64>().is_err() => {
-                        p["name"].as_str() == Some(name)
-                    }
-                    other => {
-                        port_number(other).is_some_and(|n| p["containerPort"].as_i64() == Some(n))
-                    }
-                });
+        for (i, (target, _)) in svc.ports.iter().enumerate() {
+            let found = ports.iter().any(|(name, number)| match target {
+                Value::String(t) if t.parse::<i64>().is_err() => name.as_deref() == Some(t),
+                other => port_number(other).is_some_and(|n| *number == Some(n)),
+            });
             if !found {
                 add(
                     o,
-                    &ptr,
+                    &format!("/spec/ports/{i}/targetPort"),
                     "consistency/ports",
                     Severity::Error,
-                    format!("targetPort {} is not a port of the pods it selects", target),
-                    "point targetPort at a containerPort (or its name)".into(),
+                    format!("targetPort {target} is not a port of the pods it selects"),
+                    "point targetPort at a containerPort (or its name)",
                 );
             }
         }
@@ -386,71 +364,49 @@ pub fn check(objects: &[Object], partial: bool, out: &mut Vec<Finding>) {
     // URLs that name a Service by its cluster DNS name must name one that exists.
     let services: HashMap<(&str, &str), Vec<i64>> = objects
         .iter()
-        .filter(|o| o.doc.value["kind"] == "Service")
-        .map(|o| {
-            let v = &o.doc.value;
-            let ports = v["spec"]["ports"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p["port"].as_i64())
+        .filter_map(|o| {
+            let ports = o
+                .service
+                .as_ref()?
+                .ports
+                .iter()
+                .filter_map(|p| p.1)
                 .collect();
-            (
-                (v["metadata"]["name"].as_str().unwrap_or(""), namespace(v)),
-                ports,
-            )
+            Some(((o.name.as_str(), o.namespace.as_str()), ports))
         })
         .collect();
     if services.is_empty() {
         return;
     }
     for o in objects {
-        let v = &o.doc.value;
-        let mut urls: Vec<(String, &str)> = Vec::new();
-        if v["kind"] == "ConfigMap" {
-            urls.extend(
-                v["data"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|(k, val)| {
-                        let val = val.as_str().filter(|v| v.starts_with("http"))?;
-                        Some((
-                            format!("/data/{}", k.replace('~', "~0").replace('/', "~1")),
-                            val,
-                        ))
-                    }),
-            );
-        }
-        if let Some((tpl_ptr, tpl)) = pod_template(v) {
-            for (ci, c) in tpl["spec"]["containers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                for (ei, e) in c["env"].as_array().into_iter().flatten().enumerate() {
-                    if let Some(val) = e["value"].as_str().filter(|v| v.starts_with("http")) {
-                        urls.push((
-                            format!("{tpl_ptr}/spec/containers/{ci}/env/{ei}/value"),
-                            val,
-                        ));
-                    }
-                }
-            }
-        }
-        for (ptr, url) in urls {
+        for (ptr, url) in &o.urls {
             let Some((host, port)) = cluster_host(url) else {
                 continue;
             };
             let mut parts = host.split('.');
             let name = parts.next().unwrap_or("");
-            let ns = parts.next().unwrap_or(namespace(v));
+            let ns = parts.next().unwrap_or(&o.namespace);
             match services.get(&(name, ns)) {
-                None => add(o, &ptr, "consistency/service-discovery", missing, format!("{url} names Service {name:?} in namespace {ns:?}: not found in these files"), "point it at the backend's Service: http://<service>.<namespace>.svc.cluster.local:<port>".into()),
+                None => add(
+                    o,
+                    ptr,
+                    "consistency/service-discovery",
+                    missing,
+                    format!(
+                        "{url} names Service {name:?} in namespace {ns:?}: not found in these files"
+                    ),
+                    "point it at the backend's Service: http://<service>.<namespace>.svc.cluster.local:<port>",
+                ),
                 Some(ports) => {
                     if let Some(p) = port.filter(|p| !ports.contains(p)) {
-                        add(o, &ptr, "consistency/service-discovery", Severity::Error, format!("{url} uses port {p}, but Service {name:?} serves {ports:?}"), "use the Service's port, not the container's".into());
+                        add(
+                            o,
+                            ptr,
+                            "consistency/service-discovery",
+                            Severity::Error,
+                            format!("{url} uses port {p}, but Service {name:?} serves {ports:?}"),
+                            "use the Service's port, not the container's",
+                        );
                     }
                 }
             }

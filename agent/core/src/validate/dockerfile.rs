@@ -18,7 +18,10 @@ fn shell_form(ins: &Instruction) -> bool {
     if ins.keyword == "HEALTHCHECK" {
         // Options (`--interval=30s`) first; `HEALTHCHECK NONE` has no command.
         while let Some(rest) = args.strip_prefix("--") {
-            args = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim_start();
+            args = rest
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r)
+                .trim_start();
         }
         let Some((word, rest)) = args.split_once(char::is_whitespace) else {
             return false;
@@ -373,10 +376,17 @@ mod tests {
         );
         // A HEALTHCHECK's command too, after its options; NONE has none.
         assert_eq!(
-            rules("FROM node:22\nUSER 1\nHEALTHCHECK --interval=5s --retries=3 CMD curl -f localhost\n"),
+            rules(
+                "FROM node:22\nUSER 1\nHEALTHCHECK --interval=5s --retries=3 CMD curl -f localhost\n"
+            ),
             [("DL3025".to_string(), 3)]
         );
-        assert!(rules("FROM node:22\nUSER 1\nHEALTHCHECK --interval=5s CMD [\"curl\", \"-f\", \"x\"]\n").is_empty());
+        assert!(
+            rules(
+                "FROM node:22\nUSER 1\nHEALTHCHECK --interval=5s CMD [\"curl\", \"-f\", \"x\"]\n"
+            )
+            .is_empty()
+        );
         assert!(rules("FROM node:22\nUSER 1\nHEALTHCHECK NONE\n").is_empty());
         assert_eq!(
             rules("FROM node:22\nADD src /app\nUSER 1\n"),

@@ -546,21 +546,17 @@ fn check_folder(
 ) -> (Vec<Finding>, usize, Vec<String>) {
     let mut findings = Vec::new();
     let mut notices = Vec::new();
-    let mut kept: Vec<(String, yaml::Document)> = Vec::new();
+    let mut kept: Vec<consistency::Kept> = Vec::new();
     for (found, docs, notes) in parallel_map(files, parallel, |i| check_file(i, exposed, options)) {
         findings.extend(found);
         kept.extend(docs);
         notices.extend(notes);
     }
-    let objects: Vec<consistency::Object> = kept
-        .iter()
-        .map(|(file, doc)| consistency::Object { file, doc })
-        .collect();
-    consistency::check(&objects, options.partial, &mut findings);
+    consistency::check(&kept, options.partial, &mut findings);
     (findings, kept.len(), notices)
 }
 
-type FileResult = (Vec<Finding>, Vec<(String, yaml::Document)>, Vec<String>);
+type FileResult = (Vec<Finding>, Vec<consistency::Kept>, Vec<String>);
 
 /// A file's text, or why it cannot be read (as a finding: the other files are still checked).
 fn load(source: inputs::Source) -> Result<Input, Finding> {
@@ -621,14 +617,17 @@ fn check_file(
         }
         expand_list(&input.path, doc, &mut docs, &mut findings);
     }
-    for (file, doc) in &mut docs {
+    for (file, doc) in &docs {
         check_object(options, file, doc, &mut findings);
         consistency::check_object(&consistency::Object { file, doc }, exposed, &mut findings);
-        doc.value = consistency::keep(&doc.value);
     }
     let mut refs: Vec<&mut yaml::Document> = docs.iter_mut().map(|(_, d)| d).collect();
     yaml::Document::forget_positions(&mut refs, on_disk);
-    (findings, docs, notices)
+    let kept = docs
+        .into_iter()
+        .map(|(file, doc)| consistency::keep(file, doc))
+        .collect();
+    (findings, kept, notices)
 }
 
 /// Schema, name and policy checks of one object.
@@ -706,9 +705,9 @@ fn check_objects(
         out
     });
     findings.extend(per_object.into_iter().flatten());
-    let objects: Vec<consistency::Object> = docs
+    let objects: Vec<consistency::Kept> = docs
         .iter()
-        .map(|(file, doc)| consistency::Object { file, doc })
+        .map(|(file, doc)| consistency::keep(file.clone(), doc.clone()))
         .collect();
     consistency::check(&objects, options.partial, findings);
 }
