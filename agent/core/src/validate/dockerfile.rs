@@ -128,11 +128,20 @@ fn pragma(comment: &str) -> Option<(bool, Vec<String>)> {
         .trim_start()
         .strip_prefix('=')?;
     let rules = rules.split('#').next().unwrap_or("");
-    let rules = rules
+    let rules: Vec<String> = rules
         .split(',')
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty())
         .collect();
+    // As hadolint does, a pragma naming something that is no rule id silences nothing.
+    let valid = |r: &String| {
+        let code = r.strip_prefix("DL").or_else(|| r.strip_prefix("SC"));
+        code.is_some_and(|c| c.len() == 4 && c.bytes().all(|b| b.is_ascii_digit()))
+            || r.contains('/')
+    };
+    if !rules.iter().all(valid) {
+        return None;
+    }
     Some((global, rules))
 }
 
@@ -159,6 +168,8 @@ pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding
     // The final stage's USER instructions, and its FROM.
     let mut last_from: Option<&Instruction> = None;
     let mut last_user: Option<&Instruction> = None;
+    // Each earlier stage's last USER: a stage built FROM it, or copied from, runs as that user.
+    let mut earlier_users: Vec<&Instruction> = Vec::new();
     for ins in &instructions {
         match ins.keyword.as_str() {
             "ARG" => {
@@ -227,7 +238,7 @@ pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding
                     }
                 }
                 last_from = Some(ins);
-                last_user = None;
+                earlier_users.extend(last_user.take());
             }
             "USER" => last_user = Some(ins),
             "ENV" => {
@@ -304,19 +315,31 @@ pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding
             "the final stage sets no USER, so the container runs as root".into(),
             "add USER <uid>:<gid> with a non-root numeric id",
         ),
-        (_, Some(user)) => {
-            let who = user.args.split(':').next().unwrap_or("").trim();
-            if who == "root" || who == "0" {
-                add(
-                    Some(user),
-                    "DL3002",
-                    Severity::Error,
-                    "the last USER is root".into(),
-                    "switch to a non-root numeric user at the end of the final stage",
-                );
-            }
-        }
+        (_, Some(user)) if is_root(user) => add(
+            Some(user),
+            "DL3002",
+            Severity::Error,
+            "the last USER is root".into(),
+            "switch to a non-root numeric user at the end of the final stage",
+        ),
+        _ => {}
     }
+    // An earlier stage left as root is flagged too, as hadolint does: a later `FROM <stage>`
+    // inherits that user.
+    for user in earlier_users.into_iter().filter(|u| is_root(u)) {
+        add(
+            Some(user),
+            "DL3002",
+            Severity::Error,
+            "this stage's last USER is root, and a stage built FROM it runs as root".into(),
+            "switch back to a non-root user at the end of the stage",
+        );
+    }
+}
+
+fn is_root(user: &Instruction) -> bool {
+    let who = user.args.split(':').next().unwrap_or("").trim();
+    who == "root" || who == "0"
 }
 
 /// `A=1 B="two words"` or the legacy `A 1`.
@@ -373,6 +396,17 @@ mod tests {
         assert_eq!(
             rules("FROM node:22\nUSER 1\nCMD node x.js\n"),
             [("DL3025".to_string(), 3)]
+        );
+        // A stage left as root, whether a later stage is built FROM it or not.
+        assert_eq!(
+            rules("FROM debian:12 AS base\nUSER root\nFROM base\nUSER 1\n"),
+            [("DL3002".to_string(), 2)]
+        );
+        assert!(rules("FROM debian:12 AS base\nUSER root\nUSER 2\nFROM base\nUSER 1\n").is_empty());
+        // A pragma naming no rule id is void.
+        assert_eq!(
+            rules("FROM node:22\n# hadolint ignore=crazy,DL3002\nUSER root\n"),
+            [("DL3002".to_string(), 3)]
         );
         // A HEALTHCHECK's command too, after its options; NONE has none.
         assert_eq!(
