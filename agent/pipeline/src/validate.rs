@@ -25,11 +25,15 @@ pub fn options(
 
 /// The files to check: `paths` (relative to `cwd`, read as their turn comes), else the
 /// project's staged and generated files.
-pub fn files(paths: &[String], cwd: &Path, root: &Path) -> Result<Vec<inputs::Source>, Error> {
+pub fn files(
+    paths: &[String],
+    cwd: &Path,
+    root: &Path,
+) -> Result<Vec<inputs::Source<'static>>, Error> {
     let files = if paths.is_empty() {
         inputs::project(root)?
             .into_iter()
-            .map(inputs::Source::Text)
+            .map(|i| inputs::Source::Text(std::borrow::Cow::Owned(i)))
             .collect()
     } else {
         inputs::sources(paths, cwd)?

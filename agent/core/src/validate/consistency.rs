@@ -68,10 +68,10 @@ struct Service {
 }
 
 /// Reduces a checked object to what `check` reads.
-pub fn keep(file: String, mut doc: Document) -> Kept {
-    let v = std::mem::take(&mut doc.value);
+pub fn keep(file: &str, doc: &Document) -> Kept {
+    let v = &doc.value;
     let str_of = |x: &Value| x.as_str().map(str::to_string);
-    let pod = pod_template(&v).map(|(_, tpl)| {
+    let pod = pod_template(v).map(|(_, tpl)| {
         let labels = tpl["metadata"]["labels"]
             .as_object()
             .into_iter()
@@ -106,14 +106,14 @@ pub fn keep(file: String, mut doc: Document) -> Kept {
             .collect(),
     });
     Kept {
-        file,
-        doc,
-        object: super::schema::object_name(&v),
+        file: file.to_string(),
+        doc: doc.place(),
+        object: super::schema::object_name(v),
         name: v["metadata"]["name"].as_str().unwrap_or("").to_string(),
-        namespace: namespace(&v).to_string(),
+        namespace: namespace(v).to_string(),
         pod,
         service,
-        urls: urls(&v),
+        urls: urls(v),
     }
 }
 

@@ -5,6 +5,7 @@
 
 use super::{Input, ValidateError};
 use crate::source::display_path;
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -29,17 +30,17 @@ fn wanted(name: &str) -> bool {
         || name == ".helmignore"
 }
 
-/// A file to validate: its text, or where to read it.
+/// A file to validate: its text (borrowed from the caller, or owned), or where to read it.
 #[derive(Debug, Clone)]
-pub enum Source {
-    Text(Input),
+pub enum Source<'a> {
+    Text(Cow<'a, Input>),
     File {
         path: String,
         file: std::path::PathBuf,
     },
 }
 
-impl Source {
+impl Source<'_> {
     /// The path as shown (relative to the project).
     pub fn path(&self) -> &str {
         match self {
@@ -49,10 +50,10 @@ impl Source {
     }
 
     /// Its text, read now if it is on disk.
-    pub fn load(self) -> Result<Input, ValidateError> {
+    pub fn load(&self) -> Result<Cow<'_, Input>, ValidateError> {
         match self {
-            Source::Text(i) => Ok(i),
-            Source::File { path, file } => read(&file, path),
+            Source::Text(i) => Ok(Cow::Borrowed(i.as_ref())),
+            Source::File { path, file } => read(file, path.clone()).map(Cow::Owned),
         }
     }
 
@@ -83,14 +84,14 @@ fn read(path: &Path, shown: String) -> Result<Input, ValidateError> {
 /// The files at `paths`, shown relative to `base`, read.
 pub fn collect(paths: &[String], base: &Path) -> Result<Vec<Input>, ValidateError> {
     sources(paths, base)?
-        .into_iter()
-        .map(Source::load)
+        .iter()
+        .map(|s| s.load().map(Cow::into_owned))
         .collect()
 }
 
 /// The files at `paths`, shown relative to `base`: standard input read, files on disk found
 /// (each checked to exist) but not read yet.
-pub fn sources(paths: &[String], base: &Path) -> Result<Vec<Source>, ValidateError> {
+pub fn sources(paths: &[String], base: &Path) -> Result<Vec<Source<'static>>, ValidateError> {
     let mut out = Vec::new();
     for p in paths {
         if p == "-" {
@@ -101,10 +102,10 @@ pub fn sources(paths: &[String], base: &Path) -> Result<Vec<Source>, ValidateErr
                     path: "<stdin>".into(),
                     source: e,
                 })?;
-            out.push(Source::Text(Input {
+            out.push(Source::Text(Cow::Owned(Input {
                 path: "<stdin>".into(),
                 contents,
-            }));
+            })));
             continue;
         }
         let path = base.join(p);

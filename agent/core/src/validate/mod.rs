@@ -374,7 +374,10 @@ fn kind_of(source: &inputs::Source, chart_roots: &[String]) -> Kind {
 /// bounded by the largest folder.
 pub fn validate(inputs: &[Input], options: &Options) -> Report {
     validate_sources(
-        inputs.iter().cloned().map(inputs::Source::Text).collect(),
+        inputs
+            .iter()
+            .map(|i| inputs::Source::Text(std::borrow::Cow::Borrowed(i)))
+            .collect(),
         options,
     )
 }
@@ -399,16 +402,13 @@ pub fn validate_sources(sources: Vec<inputs::Source>, options: &Options) -> Repo
     };
     let mut findings = Vec::new();
     let mut exposed = Vec::new();
-    let mut charts: Vec<Input> = Vec::new();
-    let mut manifests: std::collections::BTreeMap<String, Vec<inputs::Source>> = Default::default();
-    for source in sources {
-        let kind = kind_of(&source, &chart_roots);
+    let mut charts: Vec<std::borrow::Cow<Input>> = Vec::new();
+    let mut manifests: std::collections::BTreeMap<&str, Vec<&inputs::Source>> = Default::default();
+    for source in &sources {
+        let kind = kind_of(source, &chart_roots);
         if kind == Kind::Manifest {
             let folder = source.path().rsplit_once('/').map_or("", |(d, _)| d);
-            manifests
-                .entry(folder.to_string())
-                .or_default()
-                .push(source);
+            manifests.entry(folder).or_default().push(source);
             continue;
         }
         if let Kind::NotKubernetes(what) = kind {
@@ -440,7 +440,7 @@ pub fn validate_sources(sources: Vec<inputs::Source>, options: &Options) -> Repo
         }
     }
     // Folders are checked in parallel, each whole; a lone folder is split across the cores.
-    let groups: Vec<&Vec<inputs::Source>> = manifests.values().collect();
+    let groups: Vec<&Vec<&inputs::Source>> = manifests.values().collect();
     let inner = groups.len() == 1;
     for (found, objects, notices) in parallel_map(&groups, !inner, |files| {
         check_folder(files, &exposed, options, inner)
@@ -452,6 +452,7 @@ pub fn validate_sources(sources: Vec<inputs::Source>, options: &Options) -> Repo
     for root in &chart_roots {
         let files: Vec<&Input> = charts
             .iter()
+            .map(|c| c.as_ref())
             .filter(|i| i.path.starts_with(&format!("{root}/")))
             .collect();
         helm::check_values(root, &files, &mut findings);
@@ -539,7 +540,7 @@ fn parallel_map<T: Sync, R: Send>(
 /// One folder of manifests: each file parsed and its objects checked (files in parallel),
 /// keeping of each object only what the cross-file checks read; then the cross-file checks.
 fn check_folder(
-    files: &[inputs::Source],
+    files: &[&inputs::Source],
     exposed: &[consistency::Exposed],
     options: &Options,
     parallel: bool,
@@ -559,12 +560,11 @@ fn check_folder(
 type FileResult = (Vec<Finding>, Vec<consistency::Kept>, Vec<String>);
 
 /// A file's text, or why it cannot be read (as a finding: the other files are still checked).
-fn load(source: inputs::Source) -> Result<Input, Finding> {
-    let path = source.path().to_string();
+fn load<'a>(source: &'a inputs::Source) -> Result<std::borrow::Cow<'a, Input>, Finding> {
     source.load().map_err(|e| Finding {
         rule: "yaml/syntax".into(),
         severity: Severity::Error,
-        file: path,
+        file: source.path().to_string(),
         line: 0,
         column: 0,
         object: None,
@@ -588,11 +588,11 @@ fn check_file(
     let mut notices = Vec::new();
     let mut docs: Vec<(String, yaml::Document)> = Vec::new();
     let on_disk = source.file().map(std::sync::Arc::<std::path::Path>::from);
-    let input = match load(source.clone()) {
+    let input = match load(source) {
         Ok(i) => i,
         Err(f) => return (vec![f], vec![], vec![]),
     };
-    let input = &input;
+    let input: &Input = &input;
     let parsed = match parse_one(input) {
         Ok(d) => d,
         Err(f) => return (vec![f], vec![], vec![]),
@@ -624,7 +624,7 @@ fn check_file(
     let mut refs: Vec<&mut yaml::Document> = docs.iter_mut().map(|(_, d)| d).collect();
     yaml::Document::forget_positions(&mut refs, on_disk);
     let kept = docs
-        .into_iter()
+        .iter()
         .map(|(file, doc)| consistency::keep(file, doc))
         .collect();
     (findings, kept, notices)
@@ -707,7 +707,7 @@ fn check_objects(
     findings.extend(per_object.into_iter().flatten());
     let objects: Vec<consistency::Kept> = docs
         .iter()
-        .map(|(file, doc)| consistency::keep(file.clone(), doc.clone()))
+        .map(|(file, doc)| consistency::keep(file, doc))
         .collect();
     consistency::check(&objects, options.partial, findings);
 }

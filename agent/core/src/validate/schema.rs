@@ -11,7 +11,7 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// The Kubernetes version validated against unless another is asked for.
 pub const EMBEDDED_VERSION: &str = "1.36";
@@ -77,15 +77,8 @@ pub struct Schemas {
 
 static DEFAULT: LazyLock<Option<Schemas>> = LazyLock::new(|| Schemas::parse(EMBEDDED).ok());
 
-/// The other versions, each built from the base and its diff the first time it is asked for.
-static OTHERS: [LazyLock<Option<Schemas>>; 6] = [
-    LazyLock::new(|| Schemas::from_diff(DIFFS[0].1)),
-    LazyLock::new(|| Schemas::from_diff(DIFFS[1].1)),
-    LazyLock::new(|| Schemas::from_diff(DIFFS[2].1)),
-    LazyLock::new(|| Schemas::from_diff(DIFFS[3].1)),
-    LazyLock::new(|| Schemas::from_diff(DIFFS[4].1)),
-    LazyLock::new(|| Schemas::from_diff(DIFFS[5].1)),
-];
+/// The other versions (as in DIFFS), each built from the base and its diff when first asked for.
+static OTHERS: [OnceLock<Option<Schemas>>; 6] = [const { OnceLock::new() }; 6];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
@@ -117,7 +110,10 @@ impl Schemas {
             return DEFAULT.as_ref().ok_or_else(corrupt);
         }
         match DIFFS.iter().position(|(m, _)| minor(m)) {
-            Some(i) => OTHERS[i].as_ref().ok_or_else(corrupt),
+            Some(i) => OTHERS[i]
+                .get_or_init(|| Schemas::from_diff(DIFFS[i].1))
+                .as_ref()
+                .ok_or_else(corrupt),
             None => Err(SchemaError::UnknownVersion(v.to_string())),
         }
     }

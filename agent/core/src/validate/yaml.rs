@@ -178,18 +178,24 @@ impl Document {
         docs: &mut [&mut Document],
         on_disk: Option<std::sync::Arc<std::path::Path>>,
     ) {
-        let mut fresh: Vec<(*const Lazy, std::sync::Arc<Lazy>)> = Vec::new();
+        // By the old one's address: a file of 50,000 documents must not compare each with all.
+        let mut fresh: std::collections::HashMap<*const Lazy, std::sync::Arc<Lazy>> =
+            Default::default();
         for d in docs.iter_mut() {
-            let old = std::sync::Arc::as_ptr(&d.positions);
-            let new = match fresh.iter().find(|(p, _)| *p == old) {
-                Some((_, n)) => n.clone(),
-                None => {
-                    let n = std::sync::Arc::new(d.positions.own_lines(on_disk.as_ref()));
-                    fresh.push((old, n.clone()));
-                    n
-                }
-            };
-            d.positions = new;
+            let new = fresh
+                .entry(std::sync::Arc::as_ptr(&d.positions))
+                .or_insert_with(|| std::sync::Arc::new(d.positions.own_lines(on_disk.as_ref())));
+            d.positions = new.clone();
+        }
+    }
+
+    /// The same document without its value: where it is written, for findings.
+    pub fn place(&self) -> Document {
+        Document {
+            value: Value::Null,
+            duplicates: self.duplicates.clone(),
+            positions: self.positions.clone(),
+            base: self.base.clone(),
         }
     }
 
