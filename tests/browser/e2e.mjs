@@ -10,38 +10,12 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { firstPage, launch, required, step } from './chromium.mjs';
 
 const FRONTEND_URL = required('FRONTEND_URL');
 const BACKEND_URL = required('BACKEND_URL');
 const SCREENSHOT = required('SCREENSHOT');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`e2e: ${name} must be set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function step(message) {
-  console.log(`  - ${message}`);
-}
 
 /** Retries `check` until it stops throwing, or rethrows its last error after `ms`. */
 async function eventually(check, ms = 5000) {
@@ -156,29 +130,11 @@ async function run(page) {
 
 async function main() {
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-chromium-'));
-  let context;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 900, height: 600 },
-      deviceScaleFactor: 1,
-    });
-  } catch (err) {
-    fs.rmSync(profile, { recursive: true, force: true });
-    throw err;
-  }
+  const { context, close } = await launch({ width: 900, height: 600 });
   const problems = [];
   let page;
   try {
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    page = await firstPage(context, problems);
     await run(page);
     assert.deepEqual(problems, [], 'the page logged no errors');
   } catch (err) {
@@ -190,8 +146,7 @@ async function main() {
     if (problems.length) console.error(problems.map((p) => `  ${p}`).join('\n'));
     throw err;
   } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -10,37 +10,12 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { firstPage, launch, required, step } from './chromium.mjs';
 
 const PAGE = required('PAGE');
 const SCREENSHOT = required('SCREENSHOT');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`review: ${name} must be set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function step(message) {
-  console.log(`  - ${message}`);
-}
 
 async function run(page, requests) {
   const url = pathToFileURL(path.resolve(PAGE)).href;
@@ -89,14 +64,7 @@ async function run(page, requests) {
 
 async function main() {
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 700 },
-    deviceScaleFactor: 1,
-  });
+  const { context, close } = await launch({ width: 1100, height: 700 });
   const requests = [];
   const problems = [];
   try {
@@ -108,17 +76,11 @@ async function main() {
     context.on('request', (r) => {
       if (!requests.includes(r.url())) requests.push(r.url());
     });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-    });
+    const page = await firstPage(context, problems);
     await run(page, requests);
     assert.deepEqual(problems, [], 'the page logged no errors');
   } finally {
-    await context.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 
