@@ -91,17 +91,27 @@ fn split_approves_one_hunk_skips_the_other_and_a_approves_the_rest() {
     assert!(valid.status.success(), "{}", transcript(&valid));
 }
 
+/// `berth approve` of the Deployment with these answers, where `e` hands the hunk to an
+/// "editor" that applies the sed expression `edit`, as a person would change it.
+fn approve_editing(dir: &Path, edit: &str, answers: &str) -> std::process::Output {
+    let editor = format!("sed -i -e '{edit}'");
+    berth_stdin(
+        dir,
+        &["approve", "--only", DEPLOYMENT],
+        answers,
+        &[("EDITOR", editor.as_str()), ("VISUAL", "")],
+    )
+}
+
 #[test]
 fn a_hunk_edited_in_the_editor_is_written_as_edited() {
     let dir = two_hunks();
     let before = std::fs::read_to_string(dir.path().join(DEPLOYMENT)).unwrap();
     // The "editor" turns the proposed path into another one, as a person would.
-    let editor = "sed -i -e 's#^+            path: /health$#+            path: /ready#'";
-    let out = berth_stdin(
+    let out = approve_editing(
         dir.path(),
-        &["approve", "--only", DEPLOYMENT],
+        "s#^+            path: /health$#+            path: /ready#",
         "s\nn\ne\n",
-        &[("EDITOR", editor), ("VISUAL", "")],
     );
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     let on_disk = std::fs::read_to_string(dir.path().join(DEPLOYMENT)).unwrap();
@@ -127,12 +137,10 @@ fn a_hunk_edited_in_the_editor_is_written_as_edited() {
 fn an_edit_that_changes_the_lines_on_disk_is_refused_and_asked_again() {
     let dir = two_hunks();
     let before = std::fs::read_to_string(dir.path().join(DEPLOYMENT)).unwrap();
-    let editor = "sed -i -e 's#^-            path: /healthz#-            path: /x#'";
-    let out = berth_stdin(
+    let out = approve_editing(
         dir.path(),
-        &["approve", "--only", DEPLOYMENT],
+        "s#^-            path: /healthz#-            path: /x#",
         "s\ne\nn\nn\n",
-        &[("EDITOR", editor), ("VISUAL", "")],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -248,12 +256,10 @@ fn hunks_that_do_not_validate_are_refused_and_said_so() {
     let dir = two_hunks();
     let before = std::fs::read_to_string(dir.path().join(DEPLOYMENT)).unwrap();
     // The edit misspells a field: the file as these hunks make it fails its schema.
-    let editor = "sed -i -e 's#^+            path: /health$#+            pathh: /health#'";
-    let out = berth_stdin(
+    let out = approve_editing(
         dir.path(),
-        &["approve", "--only", DEPLOYMENT],
+        "s#^+            path: /health$#+            pathh: /health#",
         "s\nn\ne\n",
-        &[("EDITOR", editor), ("VISUAL", "")],
     );
     assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
