@@ -58,6 +58,9 @@ pub enum Command {
     Ci(CiArgs),
     /// Where each spec stands: tasks, drafts not approved, approvals not applied, the cluster.
     Status(StatusArgs),
+    /// Why the app did not roll out: each cause with its evidence, and the fixes berth can make
+    /// staged for `berth diff` and `berth approve` (nothing is applied).
+    Diagnose(DiagnoseArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print berth's man page (roff), e.g. `berth man > berth.1`.
@@ -141,6 +144,18 @@ pub struct CiArgs {
 pub struct StatusArgs {
     /// A spec folder or file (default: every folder under specs/).
     pub path: Option<PathBuf>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiagnoseArgs {
+    /// A spec folder or file, for the ports and health paths berth found in the code (default:
+    /// every folder under specs/, if any).
+    pub path: Option<PathBuf>,
+    /// Say what is wrong, but stage no fix.
+    #[arg(long)]
+    pub no_stage: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }

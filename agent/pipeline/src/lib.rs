@@ -11,6 +11,7 @@
 pub mod approve;
 pub mod build;
 pub mod ci;
+pub mod diagnose;
 pub mod draft;
 pub mod event;
 pub mod hunks;

@@ -6,6 +6,7 @@
 use super::{Error, Exit};
 use crate::cli::{ApplyArgs, Cli, ClusterArgs, Output};
 use berth_cluster::apply::{self, Event, Options};
+use berth_pipeline::diagnose;
 use std::path::Path;
 
 pub fn options(c: &ClusterArgs) -> Options {
@@ -14,6 +15,20 @@ pub fn options(c: &ClusterArgs) -> Options {
         allow_contexts: c.allow_context.clone(),
         namespace: c.namespace.clone(),
         ..Options::default()
+    }
+}
+
+/// The causes of a failed rollout, their fixes staged (see `berth diagnose`). Best effort: the
+/// apply's own result stands whatever happens here.
+fn diagnosis(root: &Path, result: &apply::ApplyResult) -> Option<diagnose::Diagnosed> {
+    let plans = berth_pipeline::project::plans(None, root, root).unwrap_or_default();
+    let plans: Vec<_> = plans.into_iter().map(|(_, p)| p).collect();
+    match diagnose::after_apply(root, &plans, result) {
+        Ok(d) => d,
+        Err(e) => {
+            crate::output::eprintln_safe(&format!("berth: could not diagnose the failure: {e}"));
+            None
+        }
     }
 }
 
@@ -49,12 +64,20 @@ pub fn run(cli: &Cli, args: &ApplyArgs, root: &Path) -> Result<Exit, Error> {
         }
     };
     let outcome = apply::apply(root, &opts, &sink)?;
+    let diagnosis = diagnosis(root, &outcome.result);
     let text = if json {
         let mut v = serde_json::to_value(&outcome.result).unwrap_or_default();
         v["event"] = "result".into();
+        if let Some(d) = &diagnosis {
+            v["diagnosis"] = serde_json::to_value(d).unwrap_or_default();
+        }
         serde_json::to_string(&v).unwrap_or_default() + "\n"
     } else {
-        crate::render::apply::result(&outcome.result)
+        let mut text = crate::render::apply::result(&outcome.result);
+        if let Some(d) = &diagnosis {
+            text.push_str(&crate::render::diagnose::human(d));
+        }
+        text
     };
     crate::output::print(&text);
     if let Some(e) = outcome.error {

@@ -4,6 +4,7 @@ mod apply;
 mod approve;
 mod build;
 mod ci;
+mod diagnose;
 mod diff;
 mod diff_live;
 mod draft;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Apply(_) => Some("apply"),
         Command::Build(_) => Some("build"),
         Command::Up(_) => Some("up"),
+        Command::Diagnose(a) if !a.no_stage => Some("diagnose"),
         // Without --write or --apply, ci writes nothing, so it may run beside anything.
         Command::Ci(a) if a.write || a.apply => Some("ci"),
         _ => None,
@@ -73,6 +75,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Up(args) => up::run(&cli, args, &cwd, &root),
         Command::Ci(args) => ci::run(&cli, args, &cwd, &root),
         Command::Status(args) => status::run(&cli, args, &cwd, &root),
+        Command::Diagnose(args) => diagnose::run(&cli, args, &cwd, &root),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

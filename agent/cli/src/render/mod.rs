@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod ci;
+pub mod diagnose;
 pub mod diff;
 pub mod html;
 pub mod html_diff;

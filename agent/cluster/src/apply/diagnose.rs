@@ -7,7 +7,7 @@ use super::cluster::Cluster;
 use super::logs;
 use super::objects::ObjectRef;
 use k8s_openapi::api::core::v1::{
-    Container, ContainerStateTerminated, ContainerStatus, Event as KubeEvent, Pod, Probe,
+    Container, ContainerStateTerminated, ContainerStatus, Event as KubeEvent, Node, Pod, Probe,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::Api;
@@ -22,6 +22,25 @@ pub struct Diagnosis {
     /// What could not be looked up.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What each node can give pods, when a pod could not be scheduled.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeRoom>,
+}
+
+/// A node's allocatable CPU and memory, as the API server reports them (`1900m`, `8012Mi`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeRoom {
+    pub name: String,
+    pub cpu: String,
+    pub memory: String,
+}
+
+/// Why a container waits, as the kubelet says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,6 +59,9 @@ pub struct ContainerLine {
     pub restarts: i32,
     /// `running`, `waiting: ImagePullBackOff (...)`, `terminated: Error (exit 1)`.
     pub state: String,
+    /// The same wait, reason and message apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
     /// How the run before this one ended, when the container restarted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_terminated: Option<Termination>,
@@ -120,6 +142,14 @@ fn container_line(c: &ContainerStatus, pod: &Pod, loader: Option<&str>) -> Conta
         ready: c.ready,
         restarts: c.restart_count,
         state,
+        waiting: c
+            .state
+            .as_ref()
+            .and_then(|s| s.waiting.as_ref())
+            .map(|w| Waiting {
+                reason: w.reason.clone().unwrap_or_else(|| "waiting".into()),
+                message: w.message.clone(),
+            }),
         last_terminated: c
             .last_state
             .as_ref()
@@ -314,6 +344,31 @@ async fn add_logs(pods: &Api<Pod>, p: &Pod, state: &mut PodState, notes: &mut Ve
     }
 }
 
+fn unscheduled(p: &PodState) -> bool {
+    p.conditions
+        .iter()
+        .any(|c| c.starts_with("PodScheduled is False"))
+}
+
+/// What each node can give, for a pod the scheduler found no room for.
+async fn add_nodes(cluster: &Cluster, d: &mut Diagnosis) {
+    let nodes: Api<Node> = Api::all(cluster.client.clone());
+    match nodes.list(&ListParams::default()).await {
+        Ok(list) => {
+            for n in list.items {
+                let room = n.status.and_then(|s| s.allocatable).unwrap_or_default();
+                let get = |k: &str| room.get(k).map(|q| q.0.clone()).unwrap_or_default();
+                d.nodes.push(NodeRoom {
+                    name: n.metadata.name.unwrap_or_default(),
+                    cpu: get("cpu"),
+                    memory: get("memory"),
+                });
+            }
+        }
+        Err(e) => d.notes.push(format!("could not list the nodes: {e}")),
+    }
+}
+
 /// Looks up the pods and events of a workload that did not roll out.
 pub async fn diagnose(cluster: &Cluster, object: &ObjectRef, selector: Option<&str>) -> Diagnosis {
     let mut d = Diagnosis::default();
@@ -340,6 +395,9 @@ pub async fn diagnose(cluster: &Cluster, object: &ObjectRef, selector: Option<&s
             }
             Err(e) => d.notes.push(format!("could not list its pods: {e}")),
         }
+    }
+    if d.pods.iter().any(unscheduled) {
+        add_nodes(cluster, &mut d).await;
     }
     let events: Api<KubeEvent> = Api::namespaced(cluster.client.clone(), &ns);
     match events.list(&ListParams::default()).await {

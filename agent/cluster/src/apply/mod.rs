@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod context;
 pub mod diagnose;
 pub mod error;
+pub mod inspect;
 pub mod live;
 pub mod logs;
 pub mod objects;
@@ -23,6 +24,7 @@ pub mod wait;
 
 pub use context::Target;
 pub use error::{ApplyError, Conflict, Refusal};
+pub use inspect::{Inspected, inspect};
 pub use objects::{ImageSet, ObjectRef};
 pub use rollout::Rollout;
 pub use run::{apply, diff_live, probe};

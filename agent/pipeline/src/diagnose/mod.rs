@@ -1,0 +1,376 @@
+//! `berth diagnose`: the app's workloads in the cluster now (or, when the cluster has rolled
+//! back since, what the last failed apply saw) and the approved manifests in; the cause of each
+//! failure with its evidence out, and a fix for each cause berth can mend staged under
+//! `.berth/staged/` like any draft: shown by `berth diff`, validated, and applied only after a
+//! person approves it. Nothing here changes the tree or the cluster.
+
+pub mod cause;
+mod fix;
+mod quantity;
+pub mod rules;
+
+pub use cause::{Cause, Fix, Kind};
+
+use berth_cluster::apply::objects::Object;
+use berth_cluster::apply::{self, ApplyError, ApplyResult, ObjectRef, RolloutResult};
+use berth_core::exit::Error;
+use berth_core::fsutil::write_atomic;
+use berth_core::plan::Plan;
+use berth_core::record::{self, Proposal, RecordError, Staged, load_record, load_staged};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What the last failed apply found, kept for after its roll back.
+pub const RECORD: &str = ".berth/diagnosis.json";
+
+/// The generator named in a staged fix's provenance.
+pub const GENERATOR: &str = "berth diagnose";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Record {
+    /// When the apply that failed ended (RFC 3339).
+    pub at: String,
+    pub context: String,
+    pub causes: Vec<Cause>,
+}
+
+/// Where the facts came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seen {
+    /// The cluster, now.
+    Cluster,
+    /// The apply that just failed.
+    Apply,
+    /// The last failed apply's record: the cluster was rolled back since, or cannot be reached.
+    Record,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosed {
+    pub seen: Seen,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// For `record`: when the failed apply ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Approved workloads that are ready now.
+    pub ready: Vec<ObjectRef>,
+    /// Approved workloads the cluster does not have.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<ObjectRef>,
+    pub causes: Vec<Cause>,
+    /// The fixes staged, one per file.
+    pub staged: Vec<StagedFix>,
+    /// Why a fix could not be staged, or what else the reader should know.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StagedFix {
+    pub path: String,
+    /// What it mends, one line each.
+    pub mends: Vec<String>,
+    /// What validation says of the file as fixed.
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Diagnosed {
+    /// Something failed.
+    pub fn failed(&self) -> bool {
+        !self.causes.is_empty()
+    }
+}
+
+/// Diagnoses the app from the cluster, falling back to the last failed apply's record; with
+/// `stage`, the fixes are staged.
+pub fn diagnose(
+    root: &Path,
+    plans: &[Plan],
+    opts: &apply::Options,
+    stage: bool,
+) -> Result<Diagnosed, Error> {
+    let approved = approved_objects(root)?;
+    let inspected = match apply::inspect(root, opts) {
+        Ok(i) => i,
+        Err(e) if unreachable(&e) => {
+            return from_record(root, &approved, Some(e.to_string()), stage);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let failing: Vec<&RolloutResult> = inspected
+        .rollouts
+        .iter()
+        .filter(|r| !r.rollout.is_ready())
+        .collect();
+    if failing.is_empty() && root.join(RECORD).is_file() {
+        let mut d = from_record(root, &approved, None, stage)?;
+        d.context = Some(inspected.context.clone());
+        d.ready = ready(&inspected.rollouts);
+        d.absent = inspected.absent;
+        return Ok(d);
+    }
+    let causes = causes_of(&failing, &approved, plans);
+    let mut d = Diagnosed {
+        seen: Seen::Cluster,
+        context: Some(inspected.context.clone()),
+        at: None,
+        ready: ready(&inspected.rollouts),
+        absent: inspected.absent,
+        causes,
+        staged: vec![],
+        notes: vec![],
+    };
+    if stage {
+        stage_fixes(root, &approved, &mut d)?;
+    }
+    Ok(d)
+}
+
+/// After an apply: the causes of its failed rollouts (kept in RECORD for after the roll
+/// back), their fixes staged. A good rollout clears the record and gives None.
+pub fn after_apply(
+    root: &Path,
+    plans: &[Plan],
+    result: &ApplyResult,
+) -> Result<Option<Diagnosed>, Error> {
+    let failing: Vec<&RolloutResult> = result
+        .rollouts
+        .iter()
+        .filter(|r| !r.rollout.is_ready())
+        .collect();
+    if failing.is_empty() {
+        if !result.dry_run && root.join(RECORD).is_file() {
+            let _ = std::fs::remove_file(root.join(RECORD));
+        }
+        return Ok(None);
+    }
+    let approved = approved_objects(root)?;
+    let causes = causes_of(&failing, &approved, plans);
+    let kept = Record {
+        at: now(),
+        context: result.target.context.clone(),
+        causes: causes.clone(),
+    };
+    let text = serde_json::to_string_pretty(&kept).unwrap_or_default() + "\n";
+    write_atomic(&root.join(RECORD), text.as_bytes()).map_err(|e| RecordError::Stage {
+        path: RECORD.into(),
+        source: e.into(),
+    })?;
+    let mut d = Diagnosed {
+        seen: Seen::Apply,
+        context: Some(result.target.context.clone()),
+        at: Some(kept.at),
+        ready: ready(&result.rollouts),
+        absent: vec![],
+        causes,
+        staged: vec![],
+        notes: vec![],
+    };
+    stage_fixes(root, &approved, &mut d)?;
+    Ok(Some(d))
+}
+
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+fn ready(rollouts: &[RolloutResult]) -> Vec<ObjectRef> {
+    rollouts
+        .iter()
+        .filter(|r| r.rollout.is_ready())
+        .map(|r| r.object.clone())
+        .collect()
+}
+
+fn unreachable(e: &ApplyError) -> bool {
+    matches!(
+        e,
+        ApplyError::Kubeconfig { .. } | ApplyError::Unreachable { .. }
+    )
+}
+
+/// Every approved object.
+fn approved_objects(root: &Path) -> Result<Vec<Object>, Error> {
+    let record = load_record(root)?;
+    Ok(apply::approved::load(root, &record, true)?.0)
+}
+
+fn causes_of(failing: &[&RolloutResult], approved: &[Object], plans: &[Plan]) -> Vec<Cause> {
+    let loader = std::env::var(crate::build::LOAD_ENV)
+        .ok()
+        .filter(|c| !c.trim().is_empty());
+    let facts = rules::Facts {
+        approved,
+        plans,
+        loader: loader.as_deref(),
+    };
+    failing
+        .iter()
+        .flat_map(|r| rules::causes(r, &facts))
+        .collect()
+}
+
+fn from_record(
+    root: &Path,
+    approved: &[Object],
+    why: Option<String>,
+    stage: bool,
+) -> Result<Diagnosed, Error> {
+    let path = root.join(RECORD);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(_) => {
+            let why = why.unwrap_or_else(|| "no failed apply is on record".into());
+            return Err(Error::new(
+                berth_core::exit::Exit::External,
+                format!("nothing to diagnose: {why}, and no failed apply is on record ({RECORD})"),
+            ));
+        }
+    };
+    let kept: Record = serde_json::from_str(&text).map_err(|e| RecordError::Staged {
+        path: format!("{RECORD}:{}", e.line()),
+        message: e.to_string(),
+    })?;
+    let mut d = Diagnosed {
+        seen: Seen::Record,
+        context: Some(kept.context),
+        at: Some(kept.at),
+        ready: vec![],
+        absent: vec![],
+        causes: kept.causes,
+        staged: vec![],
+        notes: why
+            .map(|w| {
+                format!(
+                    "the cluster could not be read ({w}): this is what the last failed apply saw"
+                )
+            })
+            .into_iter()
+            .collect(),
+    };
+    if stage {
+        stage_fixes(root, approved, &mut d)?;
+    }
+    Ok(d)
+}
+
+/// Stages the fixes of `d.causes`, merged into the staged set (a staged draft of the same file
+/// is replaced; the rest stay), and validates them.
+fn stage_fixes(root: &Path, approved: &[Object], d: &mut Diagnosed) -> Result<(), Error> {
+    let mut files: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for c in &d.causes {
+        let Some(f) = &c.fix else { continue };
+        let target = match f {
+            Fix::GenerateSecretKey { secret, .. } => secret,
+            _ => &c.workload,
+        };
+        let Some(object) = rules::find(approved, target) else {
+            d.notes.push(format!(
+                "{}: no approved manifest holds {target}, so its fix is not staged",
+                c.kind.title()
+            ));
+            continue;
+        };
+        let path = object.path.clone();
+        let entry = match files.entry(path.clone()) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(v) => {
+                let text =
+                    std::fs::read_to_string(root.join(&path)).map_err(|e| RecordError::Staged {
+                        path: path.clone(),
+                        message: format!("cannot read: {e}"),
+                    })?;
+                v.insert((text, vec![]))
+            }
+        };
+        match fix::mend(&path, &entry.0, &c.workload, c.container.as_deref(), f) {
+            Ok(text) => {
+                entry.0 = text;
+                entry.1.push(describe(c, f));
+            }
+            Err(e) => d.notes.push(format!("{}: {e}", c.kind.title())),
+        }
+    }
+    files.retain(|_, (_, mends)| !mends.is_empty());
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut staged = match load_staged(root) {
+        Ok(s) => s,
+        Err(RecordError::NothingStaged { .. }) => Staged::default(),
+        Err(e) => return Err(e.into()),
+    };
+    for (path, (text, mends)) in &files {
+        staged.proposals.retain(|p| &p.path != path);
+        staged.removed.retain(|p| p != path);
+        staged.proposals.push(Proposal {
+            path: path.clone(),
+            artifact: format!("fix:{path}"),
+            generator: GENERATOR.into(),
+            sources: vec![],
+            sha256: record::sha256_hex(text.as_bytes()),
+            notes: mends.clone(),
+            contents: text.clone(),
+        });
+    }
+    record::stage(root, &staged)?;
+    let report = crate::validate::project(root)?;
+    let paths: Vec<&str> = files.keys().map(String::as_str).collect();
+    let stamps = crate::validate::stamps(&report, &paths);
+    for (path, (_, mends)) in files {
+        let v = stamps.get(&path);
+        d.staged.push(StagedFix {
+            errors: v.map_or(0, |v| v.errors),
+            warnings: v.map_or(0, |v| v.warnings),
+            path,
+            mends,
+        });
+    }
+    Ok(())
+}
+
+/// One line on what a fix changes, for the staged file's notes and the output.
+fn describe(c: &Cause, f: &Fix) -> String {
+    let who = match &c.container {
+        Some(name) => format!("{} container {name}", c.workload),
+        None => c.workload.to_string(),
+    };
+    match f {
+        Fix::MemoryLimit { to } => format!(
+            "{who}: resources.limits.memory to {to} ({})",
+            c.kind.title()
+        ),
+        Fix::Probe { from, port, path } => {
+            let port = match port {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let mut s = format!("{who}: probes on port {from} to port {port}");
+            if let Some(p) = path {
+                s.push_str(&format!(", readiness path to {p}"));
+            }
+            s
+        }
+        Fix::Requests { cpu, memory } => {
+            let parts: Vec<String> = [("cpu", cpu), ("memory", memory)]
+                .into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+                .collect();
+            format!(
+                "{who}: resources.requests to {} (Unschedulable)",
+                parts.join(", ")
+            )
+        }
+        Fix::WritableDir { path } => format!("{who}: a writable emptyDir at {path}"),
+        Fix::GenerateSecretKey { secret, key } => {
+            format!("{secret}: berth apply generates its missing key {key}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
