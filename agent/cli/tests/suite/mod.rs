@@ -5,6 +5,7 @@ mod common;
 mod llm;
 mod lock;
 mod node;
+mod node_diagnose;
 mod node_failures;
 mod node_layouts;
 mod node_python;

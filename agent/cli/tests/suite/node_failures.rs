@@ -12,18 +12,18 @@ use super::node::node;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-const IMAGE: &str = "berth.local/node-smoke:v1";
-const HTTPD: &str = r#"["httpd", "-f", "-p", "8080", "-h", "/www"]"#;
+pub(super) const IMAGE: &str = "berth.local/node-smoke:v1";
+pub(super) const HTTPD: &str = r#"["httpd", "-f", "-p", "8080", "-h", "/www"]"#;
 
 /// The good container: httpd on 8080 as uid 10001, ready when it serves /index.html.
-fn good() -> String {
+pub(super) fn good() -> String {
     format!(
         "      - name: httpd\n        image: {IMAGE}\n        imagePullPolicy: Never\n        command: {HTTPD}\n        ports: [{{containerPort: 8080, name: http}}]\n        readinessProbe: {{httpGet: {{path: /index.html, port: 8080}}, periodSeconds: 1}}\n        resources: {{limits: {{memory: 64Mi}}}}\n        securityContext: {{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {{drop: [ALL]}}}}\n"
     )
 }
 
 /// Namespace, Deployment `web` with this container, and Service `web`.
-fn manifests(ns: &str, container: &str) -> Vec<(&'static str, String)> {
+pub(super) fn manifests(ns: &str, container: &str) -> Vec<(&'static str, String)> {
     let labels = format!("    app.kubernetes.io/part-of: {ns}\n");
     vec![
         (
@@ -41,15 +41,15 @@ fn manifests(ns: &str, container: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn approve(dir: &Path, files: &[(&'static str, String)]) {
+pub(super) fn approve(dir: &Path, files: &[(&'static str, String)]) {
     let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
     approve_files(dir, &refs);
 }
 
 /// Deletes the namespace when the test ends, passed or not.
-struct Namespace<'a> {
-    kc: &'a Path,
-    name: &'a str,
+pub(super) struct Namespace<'a> {
+    pub kc: &'a Path,
+    pub name: &'a str,
 }
 
 impl Drop for Namespace<'_> {
@@ -59,7 +59,7 @@ impl Drop for Namespace<'_> {
 }
 
 /// The live Deployment's container as JSON.
-fn live_container(kc: &Path, ns: &str) -> serde_json::Value {
+pub(super) fn live_container(kc: &Path, ns: &str) -> serde_json::Value {
     let out = kubectl(
         kc,
         &[
@@ -76,7 +76,7 @@ fn live_container(kc: &Path, ns: &str) -> serde_json::Value {
 }
 
 /// The pods of `web` that are not being deleted: (image, ready).
-fn pods(kc: &Path, ns: &str) -> Vec<(String, bool)> {
+pub(super) fn pods(kc: &Path, ns: &str) -> Vec<(String, bool)> {
     let out = kubectl(
         kc,
         &["-n", ns, "get", "pods", "-l", "app=web", "-o", "json"],
