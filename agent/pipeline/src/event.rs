@@ -16,6 +16,7 @@ pub enum Stage {
     Approve,
     Build,
     Apply,
+    Diagnose,
     Verify,
 }
 
@@ -29,6 +30,7 @@ impl Stage {
             Stage::Approve => "approve",
             Stage::Build => "build",
             Stage::Apply => "apply",
+            Stage::Diagnose => "diagnose",
             Stage::Verify => "verify",
         }
     }
@@ -83,6 +85,11 @@ pub enum Event {
     },
     /// What the cluster side reported (target, applied, pruned, rollout, rolling back).
     Apply(apply::Event),
+    /// A rollout failed: its causes were found, and the fixes berth can make staged.
+    Diagnosed {
+        causes: Vec<String>,
+        staged: Vec<String>,
+    },
     Verified {
         service: String,
         namespace: String,

@@ -4,14 +4,16 @@
 
 use crate::approve::{self, ApprovalPolicy, Approver};
 use crate::build;
+use crate::diagnose::{self, Diagnosed};
 use crate::draft::{self, Drafting};
 use crate::event::{Event, Sink, Stage};
 use crate::validate;
 use berth_cluster::apply::{self, ApplyError, ApplyResult};
 use berth_core::build::Builder;
+use berth_core::diff::diff;
 use berth_core::exit::{Classify, Error, Exit};
 use berth_core::plan::{self, Plan, TasksFile};
-use berth_core::record::load_record;
+use berth_core::record::{load_record, load_staged};
 use berth_core::source::display_path;
 use berth_core::spec::Spec;
 use std::path::Path;
@@ -39,6 +41,13 @@ pub struct UpResult {
     pub built: Vec<build::Built>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied: Option<ApplyResult>,
+    /// When a rollout failed: its causes and the fixes staged for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosed>,
+    /// When fixes were approved and applied again: the apply that failed (`applied` is the
+    /// one after the fixes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_apply: Option<ApplyResult>,
     /// Why nothing was applied, when nothing was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
@@ -119,6 +128,8 @@ pub fn run(
         approval,
         built: vec![],
         applied: None,
+        diagnosis: None,
+        failed_apply: None,
         stopped: None,
         exit: Exit::Ok,
     };
@@ -177,13 +188,34 @@ pub fn run(
         verify: true,
         ..opts.cluster.clone()
     };
-    let outcome = match apply::apply(root, &cluster, &|e| sink(&Event::Apply(e.clone()))) {
+    let mut outcome = match apply::apply(root, &cluster, &|e| sink(&Event::Apply(e.clone()))) {
         Ok(o) => o,
         Err(e) => {
             let exit = e.exit();
             return Ok((finish(result, exit, sink), Some(e.into())));
         }
     };
+    if outcome.error.is_none() && outcome.result.rollout_failed() {
+        let mended = match mend(
+            root,
+            &plan,
+            &outcome.result,
+            opts.policy,
+            &cluster,
+            approver,
+            sink,
+        ) {
+            Ok(m) => m,
+            Err(e) => {
+                result.applied = Some(outcome.result);
+                return Ok((finish(result, e.exit(), sink), Some(e)));
+            }
+        };
+        result.diagnosis = mended.diagnosis;
+        if let Some(again) = mended.again {
+            result.failed_apply = Some(std::mem::replace(&mut outcome, again).result);
+        }
+    }
     if !outcome.result.verified.is_empty() {
         stage(Stage::Verify);
         for v in &outcome.result.verified {
@@ -211,6 +243,99 @@ pub fn run(
         None => Exit::Ok,
     };
     Ok((finish(result, exit, sink), error))
+}
+
+struct Mended {
+    diagnosis: Option<Diagnosed>,
+    /// The apply after the approved fixes, if any was approved.
+    again: Option<apply::Outcome>,
+}
+
+/// A failed rollout's causes; the fixes berth can make staged and put to the same approval as
+/// the drafts; the approved ones applied and waited for once more (never more: a fix that
+/// fails again is diagnosed again and left for the person).
+fn mend(
+    root: &Path,
+    plan: &Plan,
+    failed: &ApplyResult,
+    policy: ApprovalPolicy,
+    cluster: &apply::Options,
+    approver: &mut dyn Approver,
+    sink: Sink<'_>,
+) -> Result<Mended, Error> {
+    sink(&Event::StageStarted {
+        stage: Stage::Diagnose,
+    });
+    let plans = std::slice::from_ref(plan);
+    let Some(d) = diagnose::after_apply(root, plans, failed)? else {
+        return Ok(Mended {
+            diagnosis: None,
+            again: None,
+        });
+    };
+    sink(&Event::Diagnosed {
+        causes: d
+            .causes
+            .iter()
+            .map(|c| format!("{} {}: {}", c.workload, c.kind.title(), c.summary))
+            .collect(),
+        staged: d.staged.iter().map(|f| f.path.clone()).collect(),
+    });
+    let fixes: Vec<String> = d.staged.iter().map(|f| f.path.clone()).collect();
+    let mut out = Mended {
+        diagnosis: Some(d),
+        again: None,
+    };
+    if fixes.is_empty() {
+        return Ok(out);
+    }
+    sink(&Event::StageStarted {
+        stage: Stage::Approve,
+    });
+    let staged = load_staged(root)?;
+    let mut record = load_record(root)?;
+    let diffs: Vec<_> = diff(root, &staged, &record)?
+        .into_iter()
+        .filter(|d| fixes.contains(&d.path))
+        .collect();
+    let pending = approve::pending(&diffs);
+    if policy == ApprovalPolicy::Ask {
+        sink(&Event::NeedsApproval {
+            files: pending.iter().map(|d| d.path.clone()).collect(),
+        });
+    }
+    let report = validate::project(root)?;
+    let (approval, failure) = approve::run(
+        root,
+        &mut record,
+        &pending,
+        &report,
+        policy,
+        false,
+        approver,
+    );
+    sink(&Event::Approved {
+        approved: approval.approved.clone(),
+        declined: approval.declined.clone(),
+        kept: approval.kept.clone(),
+        invalid: approval.invalid.clone(),
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if approval.approved.is_empty() {
+        return Ok(out);
+    }
+    sink(&Event::StageStarted {
+        stage: Stage::Apply,
+    });
+    let again = apply::apply(root, cluster, &|e| sink(&Event::Apply(e.clone())))?;
+    // A good rollout clears the record; a failed one is diagnosed (and its fixes staged) anew.
+    if let Some(d) = diagnose::after_apply(root, plans, &again.result)? {
+        out.diagnosis = Some(d);
+    }
+    out.again = Some(again);
+    Ok(out)
 }
 
 fn finish(mut result: UpResult, exit: Exit, sink: Sink<'_>) -> UpResult {

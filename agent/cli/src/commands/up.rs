@@ -59,7 +59,16 @@ pub fn run(cli: &Cli, args: &UpArgs, cwd: &Path, root: &Path) -> Result<Exit, Er
         crate::output::print(&(serde_json::to_string(&v).unwrap_or_default() + "\n"));
     } else {
         let mut text = String::new();
-        if let Some(applied) = &result.applied {
+        // The failed apply, its diagnosis, then (when fixes were approved) the apply after.
+        let failed = result.failed_apply.as_ref().or(result.applied.as_ref());
+        if let Some(f) = failed {
+            text.push_str(&crate::render::apply::result(f));
+        }
+        if let Some(d) = &result.diagnosis {
+            text.push_str(&crate::render::diagnose::human(d));
+        }
+        if let (Some(_), Some(applied)) = (&result.failed_apply, &result.applied) {
+            text.push_str("after the approved fixes:\n");
             text.push_str(&crate::render::apply::result(applied));
         }
         if let Some(why) = &result.stopped {

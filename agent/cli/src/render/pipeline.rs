@@ -147,6 +147,24 @@ pub fn line(e: &Event) -> Option<String> {
             )
         }
         Event::Apply(_) => return None,
+        Event::Diagnosed { causes, staged } => {
+            let mut text = format!("{}{}", label("diagnose"), plural(causes.len(), "cause"));
+            for c in causes {
+                text.push_str(&format!("\n  {c}"));
+            }
+            if !staged.is_empty() {
+                text.push_str(&format!(
+                    "\n  {} staged for approval: {}",
+                    if staged.len() == 1 {
+                        "1 fix".to_string()
+                    } else {
+                        format!("{} fixes", staged.len())
+                    },
+                    staged.join(", ")
+                ));
+            }
+            text
+        }
         Event::Verified {
             service,
             namespace,

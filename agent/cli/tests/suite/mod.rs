@@ -2,6 +2,7 @@ mod apply;
 mod cluster;
 mod cluster_secrets;
 mod common;
+mod diagnose;
 mod llm;
 mod lock;
 mod node;

@@ -190,6 +190,16 @@ fn a_container_that_exits_shows_its_exit_code_and_last_log_lines_and_is_rolled_b
     for line in ["starting", "fatal: config missing"] {
         assert!(text.contains(&format!("\n          | {line}\n")), "{text}");
     }
+    // berth diagnose's part: the cause, no file change (only its log says why).
+    assert!(
+        text.contains(&format!("deployment.apps/web -n {ns}  CrashLoopBackOff  container httpd\n    cause: it exits with code 3 again and again")),
+        "{text}"
+    );
+    assert!(
+        text.contains("      its log: fatal: config missing\n"),
+        "{text}"
+    );
+    assert!(!text.contains("staged 1 fix"), "{text}");
 }
 
 #[test]
@@ -237,6 +247,16 @@ fn an_image_that_was_never_loaded_says_how_to_load_it_and_is_rolled_back() {
     );
     assert!(
         text.contains(&format!("hint: the image {missing} is not in the cluster's container runtime, and imagePullPolicy Never means it is never pulled: build and load it with `berth build`")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "deployment.apps/web -n {ns}  image missing  container httpd"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("    run: berth build (it loads the image into the node"),
         "{text}"
     );
     // node-up.sh sets the loader berth build uses; the hint names the command it runs.
@@ -311,4 +331,9 @@ fn the_json_result_carries_the_termination_the_log_lines_and_the_hint() {
         result["rollback"]["rollouts"][0]["rollout"]["state"], "ready",
         "{result:#}"
     );
+    let cause = &result["diagnosis"]["causes"][0];
+    assert_eq!(result["diagnosis"]["seen"], "apply", "{result:#}");
+    assert_eq!(cause["kind"], "crash", "{result:#}");
+    assert_eq!(cause["container"], "httpd", "{result:#}");
+    assert!(cause["fix"].is_null(), "{result:#}");
 }
