@@ -436,6 +436,7 @@ mod tests {
                 count: 5,
             }],
             notes: vec![],
+            nodes: vec![],
         };
         res.rollouts = vec![RolloutResult {
             object: r("Deployment", "web"),
@@ -480,6 +481,7 @@ mod tests {
                     count: 3,
                 }],
                 notes: vec![],
+                nodes: vec![],
             }),
         }
     }
