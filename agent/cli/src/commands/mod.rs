@@ -7,6 +7,7 @@ mod ci;
 mod diff;
 mod diff_live;
 mod draft;
+mod mcp;
 mod plan;
 mod prompt;
 mod prompt_hunks;
@@ -73,6 +74,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Up(args) => up::run(&cli, args, &cwd, &root),
         Command::Ci(args) => ci::run(&cli, args, &cwd, &root),
         Command::Status(args) => status::run(&cli, args, &cwd, &root),
+        Command::Mcp => mcp::run(&cli, &root),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();
