@@ -4,6 +4,7 @@ mod cluster_secrets;
 mod common;
 mod llm;
 mod lock;
+mod mcp;
 mod node;
 mod node_failures;
 mod node_layouts;

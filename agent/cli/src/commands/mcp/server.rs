@@ -24,7 +24,7 @@ pub struct Berth {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecArgs {
-    /// A spec folder (holding spec.md, plan.md or tasks.md) or one markdown file, relative to the project root; default: the specs under specs/.
+    /// A spec folder (holding spec.md, plan.md or tasks.md) or one markdown file, relative to the project root; default: every spec under specs/ (draft needs exactly one).
     pub spec: Option<String>,
 }
 
