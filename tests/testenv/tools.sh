@@ -16,6 +16,11 @@
 #   pylock         PyPI uv, poetry and pipenv, installed into a virtual environment of
 #                  their own (the tools that write uv.lock, poetry.lock, Pipfile.lock; the
 #                  node tests lock their fixtures with them when they run)
+#   mcp-inspector  npm @modelcontextprotocol/inspector (the MCP Inspector; its --cli mode is
+#                  the real MCP client `berth mcp` is tested with), installed with npm into
+#                  a folder of its own, npm's cache under $BERTH_TESTENV/npm. Version 1: 2.x
+#                  needs Node.js 22.19, these machines have 20 (1.x runs there, warning
+#                  that it asks for 22.7.5)
 #
 # Wheels are only downloaded (pip download --no-deps) and unpacked: nothing is
 # installed into any Python environment but pylock's own.
@@ -32,7 +37,8 @@
 #   tests/testenv/tools.sh --print-path [TOOL...]     # bin dirs only, one per line
 # In a `set -e` script prefer  env="$(tests/testenv/tools.sh)"; eval "$env"
 # (a bare `eval "$(...)"` ignores the script's exit status).
-# Tools: kubectl helm hadolint schemas kubeconform pylock (no args = all but pylock).
+# Tools: kubectl helm hadolint schemas kubeconform pylock mcp-inspector (no args = all but
+# pylock and mcp-inspector).
 # Progress goes to stderr; stdout carries only the export lines / paths.
 set -euo pipefail
 
@@ -49,6 +55,7 @@ KUBECONFORM_VERSION="${BERTH_KUBECONFORM_VERSION:-0.7.0}"
 UV_VERSION="${BERTH_UV_VERSION:-0.13.9}"
 POETRY_VERSION="${BERTH_POETRY_VERSION:-2.5.1}"
 PIPENV_VERSION="${BERTH_PIPENV_VERSION:-2026.10.3}"
+MCP_INSPECTOR_VERSION="${BERTH_MCP_INSPECTOR_VERSION:-1.0.3}"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -61,7 +68,7 @@ for a in "$@"; do
   case "$a" in
     --print-path) print_path=1 ;;
     -h|--help) usage; exit 0 ;;
-    kubectl|helm|hadolint|schemas|kubeconform|pylock) tools+=("$a") ;;
+    kubectl|helm|hadolint|schemas|kubeconform|pylock|mcp-inspector) tools+=("$a") ;;
     kubernetes-validate|k8s-schemas) tools+=(schemas) ;;
     *) usage; die "unknown tool: $a" ;;
   esac
@@ -245,6 +252,28 @@ install_pylock() {
   add_bin "$dir/tools"
 }
 
+# --- the MCP Inspector (npm) -----------------------------------------------------------
+install_mcp_inspector() {
+  local dir="$ROOT/mcp-inspector-$MCP_INSPECTOR_VERSION"
+  if [[ -x "$dir/bin/mcp-inspector" ]]; then
+    log "mcp-inspector $MCP_INSPECTOR_VERSION: cached"
+  else
+    command -v npm >/dev/null || die "npm is not on PATH (needed for mcp-inspector)"
+    local new="$dir.new"
+    rm -rf "$new" && mkdir -p "$new/bin"
+    log "npm install @modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION"
+    npm install --prefix "$new" --cache "$ROOT/npm" --no-audit --no-fund --omit=dev \
+      --loglevel=error "@modelcontextprotocol/inspector@$MCP_INSPECTOR_VERSION" >&2 \
+      || die "npm install @modelcontextprotocol/inspector failed"
+    # npm's bin links are relative, so the folder can be moved into place.
+    ln -s ../node_modules/.bin/mcp-inspector "$new/bin/mcp-inspector"
+    "$new/bin/mcp-inspector" --cli --help >/dev/null 2>&1 || die "mcp-inspector does not run"
+    finish "$new" "$dir"
+    log "mcp-inspector: installed in $dir"
+  fi
+  add_bin "$dir/bin"
+}
+
 done_layer=0
 for t in "${tools[@]}"; do
   case "$t" in
@@ -253,6 +282,7 @@ for t in "${tools[@]}"; do
     schemas) install_schemas ;;
     kubeconform) install_kubeconform ;;
     pylock) install_pylock ;;
+    mcp-inspector) install_mcp_inspector ;;
   esac
 done
 

@@ -61,6 +61,9 @@ pub enum Command {
     /// Why the app did not roll out: each cause with its evidence, and the fixes berth can make
     /// staged for `berth diff` and `berth approve` (nothing is applied).
     Diagnose(DiagnoseArgs),
+    /// Serve plan, draft (staging only), diff, validate and status to coding agents over the
+    /// Model Context Protocol on stdio; it never approves or applies.
+    Mcp,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
     /// Print berth's man page (roff), e.g. `berth man > berth.1`.
@@ -262,7 +265,7 @@ pub enum BuilderKind {
     RancherDesktop,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct ValidateArgs {
     /// Files or folders (walked recursively), or `-` for standard input; default: the staged
     /// drafts and the generated files (manifests/, services/*/Dockerfile).

@@ -18,16 +18,7 @@ fn main() -> ExitCode {
     match commands::run(args) {
         Ok(code) => ExitCode::from(code.code()),
         Err(err) => {
-            // The chain once, outermost first, like `error: ...: caused by`.
-            let mut msg = String::new();
-            for (i, e) in err.chain().enumerate() {
-                let text = e.to_string();
-                if i == 0 {
-                    msg = format!("error: {text}");
-                } else if !msg.contains(&text) {
-                    msg.push_str(&format!("\n  caused by: {text}"));
-                }
-            }
+            let msg = output::error_message(&err);
             output::eprintln_safe(&msg);
             ExitCode::from(err.exit().code())
         }

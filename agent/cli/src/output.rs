@@ -38,6 +38,20 @@ pub fn print(text: &str) {
     }
 }
 
+/// An error and its causes, once each, outermost first: `error: ...\n  caused by: ...`.
+pub fn error_message(err: &berth_core::exit::Error) -> String {
+    let mut msg = String::new();
+    for (i, e) in err.chain().enumerate() {
+        let text = e.to_string();
+        if i == 0 {
+            msg = format!("error: {text}");
+        } else if !msg.contains(&text) {
+            msg.push_str(&format!("\n  caused by: {text}"));
+        }
+    }
+    msg
+}
+
 pub fn eprintln_safe(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }

@@ -1,6 +1,7 @@
 //! `berth status`: a spec's plan and berth's records in; where the spec stands out: its tasks
 //! and whether each is done, what is drafted but not approved, approved but not applied since,
-//! and (when a cluster answers) what it runs now. Reads only.
+//! and (when a cluster answers) what it runs now. Reads only; with no cluster options (as
+//! `berth mcp` asks) it reads only the project and never reaches a cluster.
 
 use berth_cluster::apply::{self, Running};
 use berth_core::diff::{Change, diff};
@@ -35,7 +36,11 @@ pub struct TaskState {
     pub origin: &'static str,
 }
 
-pub fn status(root: &Path, plan: &Plan, cluster: &apply::Options) -> Result<Status, Error> {
+/// Why the cluster part is missing when no cluster was to be asked.
+pub const NOT_ASKED: &str =
+    "the cluster was not asked (run `berth status` for what it runs and what was applied)";
+
+pub fn status(root: &Path, plan: &Plan, cluster: Option<&apply::Options>) -> Result<Status, Error> {
     let record = load_record(root)?;
     let drafted_not_approved = match load_staged(root) {
         Ok(staged) => diff(root, &staged, &record)?
@@ -46,9 +51,10 @@ pub fn status(root: &Path, plan: &Plan, cluster: &apply::Options) -> Result<Stat
         Err(RecordError::NothingStaged { .. }) => vec![],
         Err(e) => return Err(e.into()),
     };
-    let (running, cluster_note) = match apply::running(root, cluster, &plan.app) {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(e.to_string())),
+    let (running, cluster_note) = match cluster.map(|c| apply::running(root, c, &plan.app)) {
+        Some(Ok(r)) => (Some(r), None),
+        Some(Err(e)) => (None, Some(e.to_string())),
+        None => (None, Some(NOT_ASKED.to_string())),
     };
     let applied_at = running.as_ref().and_then(|r| r.last_applied.clone());
     let approved_not_applied = record

@@ -8,6 +8,7 @@ mod diagnose;
 mod diff;
 mod diff_live;
 mod draft;
+mod mcp;
 mod plan;
 mod prompt;
 mod prompt_hunks;
@@ -76,6 +77,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Ci(args) => ci::run(&cli, args, &cwd, &root),
         Command::Status(args) => status::run(&cli, args, &cwd, &root),
         Command::Diagnose(args) => diagnose::run(&cli, args, &cwd, &root),
+        Command::Mcp => mcp::run(&cli, &root),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut out = Vec::new();

@@ -12,7 +12,7 @@ pub fn run(cli: &Cli, args: &StatusArgs, cwd: &Path, root: &Path) -> Result<Exit
     let cluster = super::apply::options(&args.cluster);
     let mut list = Vec::new();
     for (_, plan) in project::plans(args.path.as_deref(), cwd, root)? {
-        list.push(status::status(root, &plan, &cluster)?);
+        list.push(status::status(root, &plan, Some(&cluster))?);
     }
     let text = match cli.output {
         Output::Json if list.len() == 1 => {

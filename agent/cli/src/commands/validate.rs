@@ -16,6 +16,34 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
             "berth validate prints human, json, sarif or junit output",
         ));
     }
+    let report = report(args, cwd, root)?;
+    let text = match cli.output {
+        Output::Json => {
+            serde_json::to_string_pretty(&report).map_err(|e| Error::usage(e.to_string()))? + "\n"
+        }
+        Output::Sarif => {
+            serde_json::to_string_pretty(&validate::sarif::to_sarif(
+                &report,
+                env!("CARGO_PKG_VERSION"),
+            ))
+            .map_err(|e| Error::usage(e.to_string()))?
+                + "\n"
+        }
+        Output::Junit => validate::junit::to_junit(&report),
+        _ if args.summary => crate::render::report::summary(&report),
+        _ => crate::render::report::human(&report),
+    };
+    crate::output::print(&text);
+    Ok(if report.is_clean() {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    })
+}
+
+/// The report `args` ask for: paths relative to `cwd`, else the project's staged and
+/// generated files (shared with `berth mcp`'s validate tool).
+pub fn report(args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<validate::Report, Error> {
     let dirs: Vec<_> = args.schema_dir.iter().map(|d| cwd.join(d)).collect();
     let mut options = pipeline::options(root, args.kubernetes_version.as_deref(), dirs)?;
     // Named files are a set, not a whole project (unless the project root itself is named):
@@ -41,26 +69,5 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
         .collect();
     let mut report = validate::validate_sources(files, &options);
     report.only(&args.rules);
-    let text = match cli.output {
-        Output::Json => {
-            serde_json::to_string_pretty(&report).map_err(|e| Error::usage(e.to_string()))? + "\n"
-        }
-        Output::Sarif => {
-            serde_json::to_string_pretty(&validate::sarif::to_sarif(
-                &report,
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .map_err(|e| Error::usage(e.to_string()))?
-                + "\n"
-        }
-        Output::Junit => validate::junit::to_junit(&report),
-        _ if args.summary => crate::render::report::summary(&report),
-        _ => crate::render::report::human(&report),
-    };
-    crate::output::print(&text);
-    Ok(if report.is_clean() {
-        Exit::Ok
-    } else {
-        Exit::Findings
-    })
+    Ok(report)
 }

@@ -5,6 +5,7 @@ mod common;
 mod diagnose;
 mod llm;
 mod lock;
+mod mcp;
 mod node;
 mod node_diagnose;
 mod node_failures;
