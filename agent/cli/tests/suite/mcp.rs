@@ -114,7 +114,7 @@ fn inspector_lists_the_tools_with_their_schemas() {
     assert_eq!(
         names,
         [
-            "apply", "approve", "diff", "draft", "plan", "status", "validate"
+            "apply", "approve", "diagnose", "diff", "draft", "plan", "status", "validate"
         ]
     );
     insta::assert_snapshot!("tools_list", serde_json::to_string_pretty(&list).unwrap());
@@ -292,6 +292,13 @@ fn inspector_no_tool_reaches_a_cluster() {
     );
     assert!(text(&inspector.tool(dir.path(), "approve", &[])).1);
     assert!(text(&inspector.tool(dir.path(), "apply", &[])).1);
+    // Without `cluster: true`, diagnose reads only the record (none here: a tool error).
+    let answer = inspector.tool(dir.path(), "diagnose", &[]);
+    let (message, error) = text(&answer);
+    assert!(
+        error && message.contains("no failed apply is on record"),
+        "{message}"
+    );
     match listener.accept() {
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
         Ok((_, from)) => panic!("a tool connected to the cluster's address from {from}"),
@@ -326,7 +333,7 @@ async fn rmcp_client_lists_calls_and_is_refused() {
     assert_eq!(
         names,
         [
-            "apply", "approve", "diff", "draft", "plan", "status", "validate"
+            "apply", "approve", "diagnose", "diff", "draft", "plan", "status", "validate"
         ]
     );
     let call = |name: &'static str, args: Value| {
@@ -395,4 +402,61 @@ fn stdout_carries_only_the_protocol() {
     assert_ne!(seen[&2]["result"]["isError"], json!(true), "{}", seen[&2]);
     // An unknown tool is the protocol's error, not a crash.
     assert!(seen[&3].get("error").is_some() || seen[&3]["result"]["isError"] == json!(true));
+}
+
+/// An apply's record of a container killed for its memory, for the sample app's backend.
+fn oom_record(dir: &Path) {
+    let record = json!({
+        "at": "2026-12-03T10:00:00Z",
+        "context": "minikube",
+        "causes": [{
+            "kind": "out_of_memory",
+            "workload": {"api_version": "apps/v1", "kind": "Deployment", "namespace": "todo", "name": "backend"},
+            "container": "backend",
+            "summary": "it needed more memory than its limit of 128Mi and was killed",
+            "evidence": ["resources.limits.memory: 128Mi"],
+            "fix": {"change": "memory_limit", "to": "256Mi"}
+        }]
+    });
+    std::fs::write(dir.join(".berth/diagnosis.json"), record.to_string()).unwrap();
+}
+
+#[test]
+fn inspector_diagnose_names_the_cause_and_only_stages_its_fix() {
+    let Some(inspector) = Inspector::new() else {
+        return;
+    };
+    let dir = project();
+    let text =
+        std::fs::read_to_string(dir.path().join("manifests/k8s/backend-deployment.yaml")).unwrap();
+    super::apply::approve_files(
+        dir.path(),
+        &[("manifests/k8s/backend-deployment.yaml", &text)],
+    );
+    oom_record(dir.path());
+    let before = tree_hash(dir.path());
+    let d = json_of(&inspector.tool(dir.path(), "diagnose", &[]));
+    assert_eq!(d["seen"], "record", "{d:#}");
+    assert_eq!(d["causes"][0]["kind"], "out_of_memory", "{d:#}");
+    assert_eq!(
+        d["staged"][0]["path"], "manifests/k8s/backend-deployment.yaml",
+        "{d:#}"
+    );
+    assert_eq!(d["staged"][0]["errors"], 0, "{d:#}");
+    assert!(
+        d["next"].as_str().unwrap().contains("berth approve"),
+        "{d:#}"
+    );
+    assert_eq!(
+        tree_hash(dir.path()),
+        before,
+        "diagnose changed the tree outside .berth/staged/"
+    );
+    let staged = std::fs::read_to_string(
+        dir.path()
+            .join(".berth/staged/files/manifests/k8s/backend-deployment.yaml"),
+    )
+    .unwrap();
+    assert!(staged.contains("memory: 256Mi"), "{staged}");
+    lock_is_free(dir.path());
 }

@@ -1,18 +1,17 @@
-//! What the cluster runs now for the approved workloads, for `berth diagnose`: the approval
-//! record and a context in; each approved workload's rollout as the API server reports it, with
+//! What the cluster runs now for the approved workloads, for `berth diagnose`: the workloads
+//! and a context in; each approved workload's rollout as the API server reports it, with
 //! the diagnosis of any that is not ready, out. Read-only: nothing is applied or deleted.
 
 use super::cluster::{self, Cluster, Failure};
 use super::diagnose;
 use super::objects::ObjectRef;
 use super::wait::{RolloutResult, waits_for};
-use super::{ApplyError, Options, approved, context, rollout, run::runtime};
+use super::{ApplyError, Options, context, rollout, run::runtime};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Api;
 use serde::Serialize;
-use std::path::Path;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Inspected {
@@ -23,11 +22,9 @@ pub struct Inspected {
     pub absent: Vec<ObjectRef>,
 }
 
-/// Looks at every approved workload in the cluster of `opts.context` (guarded like apply).
-pub fn inspect(root: &Path, opts: &Options) -> Result<Inspected, ApplyError> {
-    let record = berth_core::record::load_record(root)?;
-    // Every approved file, validated or not: looking changes nothing.
-    let (objects, _) = approved::load(root, &record, true)?;
+/// Looks at these workloads (the approved ones) in the cluster of `opts.context` (guarded
+/// like apply).
+pub fn inspect(objects: &[ObjectRef], opts: &Options) -> Result<Inspected, ApplyError> {
     let target = context::guard(opts.context.as_deref(), &opts.allow_contexts)?;
     let fallback_ns = opts
         .namespace
@@ -36,8 +33,8 @@ pub fn inspect(root: &Path, opts: &Options) -> Result<Inspected, ApplyError> {
         .unwrap_or_else(|| "default".into());
     let workloads: Vec<ObjectRef> = objects
         .iter()
-        .map(|o| o.reference())
         .filter(|r| waits_for(&r.kind))
+        .cloned()
         .map(|mut r| {
             r.namespace.get_or_insert_with(|| fallback_ns.clone());
             r

@@ -94,7 +94,8 @@ pub fn diagnose(
     stage: bool,
 ) -> Result<Diagnosed, Error> {
     let approved = approved_objects(root)?;
-    let inspected = match apply::inspect(root, opts) {
+    let refs: Vec<ObjectRef> = approved.iter().map(Object::reference).collect();
+    let inspected = match apply::inspect(&refs, opts) {
         Ok(i) => i,
         Err(e) if unreachable(&e) => {
             return from_record(root, &approved, Some(e.to_string()), stage);
@@ -128,6 +129,13 @@ pub fn diagnose(
         stage_fixes(root, &approved, &mut d)?;
     }
     Ok(d)
+}
+
+/// What the last failed apply saw (RECORD), without asking any cluster; with `stage`, its
+/// fixes are staged.
+pub fn recorded(root: &Path, stage: bool) -> Result<Diagnosed, Error> {
+    let approved = approved_objects(root)?;
+    from_record(root, &approved, None, stage)
 }
 
 /// After an apply: the causes of its failed rollouts (kept in RECORD for after the roll
@@ -193,10 +201,28 @@ fn unreachable(e: &ApplyError) -> bool {
     )
 }
 
-/// Every approved object.
+/// Every object of the approved manifests that are as approved (what apply sent). Unlike
+/// apply, files never approved or edited since are passed over, not refused: looking at what
+/// failed must not depend on the tree being ready to apply.
 fn approved_objects(root: &Path) -> Result<Vec<Object>, Error> {
     let record = load_record(root)?;
-    Ok(apply::approved::load(root, &record, true)?.0)
+    let mut out = Vec::new();
+    for (path, approved) in &record.files {
+        if !apply::approved::is_applied(root, path) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(root.join(path)) else {
+            continue;
+        };
+        if record::sha256_hex(&bytes) != approved.sha256 {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(objects) = apply::objects::parse(path, &text) {
+            out.extend(objects);
+        }
+    }
+    Ok(out)
 }
 
 fn causes_of(failing: &[&RolloutResult], approved: &[Object], plans: &[Plan]) -> Vec<Cause> {

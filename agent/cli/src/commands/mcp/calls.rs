@@ -1,7 +1,8 @@
 //! What each `berth mcp` tool does, synchronously: the project root and the client's (already
 //! confined) arguments in, JSON or text for the answer out, or berth's error. Only `draft`
-//! writes, and only under .berth/staged/ (holding the project lock, as `berth draft` does);
-//! nothing here reaches a cluster or a model.
+//! and `diagnose` write, and only under .berth/staged/ (holding the project lock, as `berth
+//! draft` does); nothing reaches a model, and only `diagnose` with `cluster: true` reads a
+//! cluster (never writing to it).
 
 use super::super::{Error, validate::report};
 use crate::cli::ValidateArgs;
@@ -104,6 +105,33 @@ pub fn validate(
     let report = report(&args, root, root)?;
     let mut v = to_json(&report)?;
     v["clean"] = Value::Bool(report.is_clean());
+    Ok(v)
+}
+
+/// Why the app did not roll out: from the last failed apply's record, or (with `cluster`) the
+/// cluster, read-only; fixes staged under .berth/staged/ holding the project lock.
+pub fn diagnose(
+    root: &Path,
+    spec: Option<&str>,
+    cluster: bool,
+    lock_timeout: Duration,
+) -> Result<Value, Error> {
+    let _lock = berth_pipeline::lock::take(root, "mcp diagnose", lock_timeout, &|m| {
+        crate::output::eprintln_safe(m)
+    })?;
+    let d = if cluster {
+        let plans = match spec {
+            Some(s) => project::plans(Some(Path::new(s)), root, root)?,
+            None => project::plans(None, root, root).unwrap_or_default(),
+        };
+        let plans: Vec<_> = plans.into_iter().map(|(_, p)| p).collect();
+        let opts = berth_cluster::apply::Options::default();
+        berth_pipeline::diagnose::diagnose(root, &plans, &opts, true)?
+    } else {
+        berth_pipeline::diagnose::recorded(root, true)?
+    };
+    let mut v = to_json(&d)?;
+    v["next"] = Value::String(NEXT.into());
     Ok(v)
 }
 

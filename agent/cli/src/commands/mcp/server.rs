@@ -30,6 +30,16 @@ pub struct SpecArgs {
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub struct DiagnoseArgs {
+    /// A spec folder or file, for the ports and health paths berth found in the code; default: every spec under specs/.
+    pub spec: Option<String>,
+    /// Read the cluster of the current kubeconfig context (read-only; only a local one, as `berth apply` guards it); default false: only what the last failed apply saw.
+    #[serde(default)]
+    pub cluster: bool,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DiffArgs {
     /// Only these files (paths or globs, relative to the project root); default: every staged file that differs.
     #[serde(default)]
@@ -153,10 +163,26 @@ impl Berth {
         answer(move || Ok(structured(calls::status(&root, spec?.as_deref())?))).await
     }
 
-    // diagnose: reserved. `berth diagnose` is being added to berth-pipeline
-    // (`berth_pipeline::diagnose`) in another change; once it is there, a read-only
-    // `diagnose` tool goes here, returning its causes and evidence as JSON and staging any
-    // fix under .berth/staged/ only, never applying it.
+    #[tool(
+        description = "Why the app did not roll out, as `berth diagnose --output json`: each cause (image missing, CreateContainerConfigError, OOMKilled, read-only filesystem, CrashLoopBackOff, readiness probe failing, Unschedulable) with its evidence, and the fixes berth can make staged under .berth/staged/ for a person to review and approve; nothing is applied. By default it reads what the last failed apply saw (.berth/diagnosis.json) and reaches no cluster; with `cluster: true` it reads the current (local) context's pods, events and logs, read-only.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn diagnose(
+        &self,
+        Parameters(a): Parameters<DiagnoseArgs>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let (root, spec, wait) = (self.root.clone(), self.spec(a.spec), self.lock_timeout);
+        answer(move || {
+            let v = calls::diagnose(&root, spec?.as_deref(), a.cluster, wait)?;
+            Ok(structured(v))
+        })
+        .await
+    }
 
     #[tool(
         description = "Always refuses: berth never approves for an agent. A person reviews the staged drafts and runs `berth approve` themselves.",
