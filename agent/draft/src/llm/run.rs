@@ -6,10 +6,12 @@
 use super::LlmDrafter;
 use super::answer::{self, Extraction};
 use super::cache::{self, ArtifactResult, Exchange, ResultFile};
+use super::edits;
 use super::error::LlmError;
 use super::guard::{self, Expect};
 use super::lock::LockedFile;
 use super::prompt::{ArtifactView, FileView, GateView, ItemView, PromptContext};
+use super::settings::Form;
 use super::summary::{ArtifactReport, Outcome, Reuse};
 use super::transport::Message;
 use crate::offline::OfflineDrafter;
@@ -19,8 +21,10 @@ use berth_core::validate::{Finding, Input, Severity};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-/// The paths an artifact's answer must hold.
+/// The paths an artifact's answer must hold, and the artifacts whose accepted files it is
+/// validated with (what it builds on; the rest as the offline drafter wrote them).
 struct Expected {
+    builds_on: Vec<String>,
     paths: Vec<String>,
     folder: Option<String>,
     required: Vec<String>,
@@ -120,9 +124,17 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
             .to_string()
             .as_bytes(),
     );
+    let builds_on: Vec<String> = req
+        .plan
+        .artifacts
+        .iter()
+        .filter(|b| crate::builds_on(artifact, b))
+        .map(|b| b.id.clone())
+        .collect();
     let expected = if artifact.kind == ArtifactKind::HelmChart {
         let folder = artifact.path.trim_end_matches('/').to_string();
         Expected {
+            builds_on: builds_on.clone(),
             paths: offline.iter().map(|f| f.path.clone()).collect(),
             required: vec![
                 format!("{folder}/Chart.yaml"),
@@ -133,6 +145,7 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
     } else {
         let paths: Vec<String> = offline.iter().map(|f| f.path.clone()).collect();
         Expected {
+            builds_on: builds_on.clone(),
             required: paths.clone(),
             paths,
             folder: None,
@@ -157,17 +170,23 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
             .iter()
             .map(|f| FileView::new(&f.path, &f.contents))
             .collect(),
-        schema: serde_json::to_string(&answer::schema()).unwrap_or_default(),
+        form: d.settings.answer.as_str().to_string(),
+        schema: serde_json::to_string(&match d.settings.answer {
+            Form::Edits => edits::schema(),
+            Form::Files => answer::schema(),
+        })
+        .unwrap_or_default(),
     };
     let first = d.prompts.first(artifact.kind.as_str(), &ctx, &d.secrets)?;
     let params = d.settings.key_params();
     let key0 = cache::key(&params, &first.templates, &first.messages);
     let result_key = sha256_hex(
         format!(
-            "{key0}|{}|{}|{}",
+            "{key0}|{}|{}|{}|{}",
             d.settings.max_repairs,
             d.settings.allowed_registries.join(","),
-            d.validator_id
+            d.validator_id,
+            builds_on.join(",")
         )
         .as_bytes(),
     );
@@ -207,6 +226,8 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         report.outcome = r.outcome;
         report.repairs = r.repairs;
         report.reason = r.reason;
+        report.form = r.form;
+        report.edits = r.edits;
         report.reused = Some(Reuse::Cache);
         return Ok(finish(report, r.files));
     }
@@ -216,6 +237,7 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         folder: expected.folder.as_deref(),
         required: &expected.required,
     };
+    let builds_on = &expected.builds_on;
     let mut baseline: Option<BTreeSet<String>> = None;
     if let Some(files) = d.locked_files(&artifact.id, &key0) {
         // berth.lock and the files it names come from the repository: checked like an answer.
@@ -226,7 +248,7 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
                 contents: f.contents.clone(),
             })
             .collect();
-        match vet(d, &candidate, &expect, &offline, &mut baseline) {
+        match vet(d, &candidate, &expect, &offline, builds_on, &mut baseline) {
             Ok(()) => {
                 report.outcome = if files.iter().all(|f| f.generator == "offline") {
                     Outcome::Fallback
@@ -306,10 +328,21 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         };
         report.mode = Some(exchange.mode);
         let findings = match judge(d, &exchange, &expected, &expect, &offline, &mut baseline) {
-            Ok((accepted, how, rationale)) => {
+            Ok(Judged {
+                files: accepted,
+                how,
+                rationale,
+                edits,
+            }) => {
                 if how != Extraction::Json {
                     report.events.push(format!("answer read as {how:?}"));
                 }
+                report.form = Some(if edits.is_some() {
+                    Form::Edits
+                } else {
+                    Form::Files
+                });
+                report.edits = edits;
                 report.outcome = if report.repairs == 0 {
                     Outcome::Drafted
                 } else {
@@ -363,7 +396,9 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
             d.cache.put_result(&result_key, &result(&report, &files))?;
             return Ok(finish(report, files));
         }
-        let (repair, version) = d.prompts.repair(&findings, &d.secrets)?;
+        let (repair, version) =
+            d.prompts
+                .repair(&findings, d.settings.answer.as_str(), &d.secrets)?;
         messages.push(Message::new("assistant", exchange.reply));
         messages.push(Message::new("user", repair));
         if !templates.contains(&version) {
@@ -382,6 +417,8 @@ fn result(report: &ArtifactReport, files: &[ResultFile]) -> ArtifactResult {
         repairs: report.repairs,
         reason: report.reason.clone(),
         files: files.to_vec(),
+        form: report.form,
+        edits: report.edits,
     }
 }
 
@@ -409,8 +446,17 @@ fn fallback(offline: &[ProposedFile], generator: &str, reason: Option<&str>) -> 
         .collect()
 }
 
-/// Reads and checks one answer: its files, how they were read, and the rationale; or the
-/// findings to send back.
+/// An answer that passed: its files, how they were read, the rationale, and (for an edits
+/// answer) how many edits changed something.
+struct Judged {
+    files: Vec<answer::AnswerFile>,
+    how: Extraction,
+    rationale: String,
+    edits: Option<usize>,
+}
+
+/// Reads and checks one answer, or gives the findings to send back. Asked for edits, a reply
+/// holding whole files instead is taken as such (models stray from the shape asked for).
 fn judge(
     d: &LlmDrafter,
     x: &Exchange,
@@ -418,28 +464,75 @@ fn judge(
     expect: &Expect,
     offline: &[ProposedFile],
     baseline: &mut Option<BTreeSet<String>>,
-) -> Result<(Vec<answer::AnswerFile>, Extraction, String), Vec<Finding>> {
+) -> Result<Judged, Vec<Finding>> {
     let truncated = x.finish_reason.as_deref() == Some("length");
+    let cut = |why: String| {
+        if truncated {
+            format!("{why}; the answer was cut at max_tokens")
+        } else {
+            why
+        }
+    };
     let where_ = expected
         .folder
         .clone()
         .unwrap_or_else(|| expected.paths.join(", "));
-    let (answer, how) = answer::parse(&x.reply, &expected.paths, expected.folder.as_deref())
-        .map_err(|why| {
-            let why = if truncated {
-                format!("{why}; the answer was cut at max_tokens")
-            } else {
-                why
-            };
-            vec![finding(
-                "answer/unreadable",
-                &where_,
-                why,
-                "answer with one JSON object: {\"files\": [{\"path\": ..., \"contents\": ...}], \"rationale\": ...}",
-            )]
+    if d.settings.answer == Form::Edits
+        && let Some((answer, embedded)) = edits::parse(&x.reply)
+    {
+        let start: Vec<(String, String)> = offline
+            .iter()
+            .map(|f| (f.path.clone(), f.contents.clone()))
+            .collect();
+        let applied = edits::apply(&start, &answer.edits).map_err(|mut fs| {
+            if truncated && let Some(f) = fs.first_mut() {
+                f.message = cut(f.message.clone());
+            }
+            fs
         })?;
-    vet(d, &answer.files, expect, offline, baseline)?;
-    Ok((answer.files, how, answer.rationale))
+        vet(
+            d,
+            &applied.files,
+            expect,
+            offline,
+            &expected.builds_on,
+            baseline,
+        )?;
+        return Ok(Judged {
+            files: applied.files,
+            how: if embedded {
+                Extraction::EmbeddedJson
+            } else {
+                Extraction::Json
+            },
+            rationale: answer.rationale,
+            edits: Some(applied.changed),
+        });
+    }
+    let shape = match d.settings.answer {
+        Form::Edits => {
+            "answer with one JSON object: {\"edits\": [{\"path\": ..., \"find\": ..., \"replace\": ...}], \"rationale\": ...}"
+        }
+        Form::Files => {
+            "answer with one JSON object: {\"files\": [{\"path\": ..., \"contents\": ...}], \"rationale\": ...}"
+        }
+    };
+    let (answer, how) = answer::parse(&x.reply, &expected.paths, expected.folder.as_deref())
+        .map_err(|why| vec![finding("answer/unreadable", &where_, cut(why), shape)])?;
+    vet(
+        d,
+        &answer.files,
+        expect,
+        offline,
+        &expected.builds_on,
+        baseline,
+    )?;
+    Ok(Judged {
+        files: answer.files,
+        how,
+        rationale: answer.rationale,
+        edits: None,
+    })
 }
 
 /// The guard, then validation with `files` in place of the offline draft: only errors the
@@ -449,6 +542,7 @@ fn vet(
     files: &[answer::AnswerFile],
     expect: &Expect,
     offline: &[ProposedFile],
+    builds_on: &[String],
     baseline: &mut Option<BTreeSet<String>>,
 ) -> Result<(), Vec<Finding>> {
     let rejected = guard::check(files, expect, &d.settings.allowed_registries);
@@ -456,7 +550,7 @@ fn vet(
         return Err(rejected);
     }
     let own: BTreeSet<&str> = offline.iter().map(|f| f.path.as_str()).collect();
-    let (inputs, base) = d.validation_inputs(&own, files);
+    let (inputs, base) = d.validation_inputs(&own, files, builds_on);
     let base_sigs = baseline.get_or_insert_with(|| {
         (d.validator)(&base)
             .iter()
@@ -473,14 +567,27 @@ fn vet(
 
 impl LlmDrafter {
     /// The files to validate with a candidate in place of the artifact's starting point, and
-    /// the same set with the starting point (the baseline).
+    /// the same set with the starting point (the baseline): every offline draft, with the
+    /// accepted files of the artifacts it builds on in their place. Never the files of an
+    /// artifact drafted alongside it, so the result does not depend on which finished first.
     fn validation_inputs(
         &self,
         own: &BTreeSet<&str>,
         candidate: &[answer::AnswerFile],
+        builds_on: &[String],
     ) -> (Vec<Input>, Vec<Input>) {
-        let state = self.state.borrow();
-        let context = state.context.clone().unwrap_or_default();
+        let state = self.state();
+        let mut context = state
+            .context
+            .as_ref()
+            .map(|c| c.offline.clone())
+            .unwrap_or_default();
+        for id in builds_on {
+            for (path, contents) in state.results.get(id).into_iter().flatten() {
+                context.insert(path.clone(), contents.clone());
+            }
+        }
+        drop(state);
         let base: Vec<Input> = context
             .iter()
             .map(|(p, c)| Input {

@@ -38,7 +38,34 @@ pub struct Settings {
     pub max_repairs: u32,
     pub allowed_registries: Vec<String>,
     pub stream: bool,
+    /// What the model is asked for: edits to the offline draft, or whole files.
+    pub answer: Form,
+    /// Artifacts drafted at once (1: one after another).
+    pub concurrency: usize,
 }
+
+/// The shape of answer the model is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Form {
+    /// Search-and-replace edits of the offline draft: what a small model can give.
+    Edits,
+    /// Every file of the artifact, whole.
+    Files,
+}
+
+impl Form {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Form::Edits => "edits",
+            Form::Files => "files",
+        }
+    }
+}
+
+/// The default of `llm.concurrency`: a hosted model answers several requests at once; a local
+/// server queues them (the per-request timeout then counts the wait too).
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -150,6 +177,21 @@ impl Settings {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_REGISTRIES.iter().map(|s| s.to_string()).collect()),
             stream: file.stream.unwrap_or(true),
+            answer: match file.answer.as_deref().map(str::trim) {
+                None | Some("edits") => Form::Edits,
+                Some("files") => Form::Files,
+                Some(other) => {
+                    return Err(LlmError::config(
+                        "answer",
+                        format!("{other:?} is neither \"edits\" nor \"files\""),
+                    ));
+                }
+            },
+            concurrency: match file.concurrency {
+                None => DEFAULT_CONCURRENCY,
+                Some(0) => return Err(LlmError::config("concurrency", "must be at least 1")),
+                Some(n) => n as usize,
+            },
         })
     }
 
@@ -245,5 +287,29 @@ mod tests {
         };
         let e = Settings::resolve(&LlmConfig::default(), &env(&[]), &flags).unwrap_err();
         assert!(e.to_string().contains("base_url"), "{e}");
+        for (file, want) in [
+            (
+                LlmConfig {
+                    answer: Some("patch".into()),
+                    ..Default::default()
+                },
+                "LLM setting answer: ",
+            ),
+            (
+                LlmConfig {
+                    concurrency: Some(0),
+                    ..Default::default()
+                },
+                "LLM setting concurrency: ",
+            ),
+        ] {
+            let e = Settings::resolve(&file, &env(&[]), &Overrides::default()).unwrap_err();
+            assert!(e.to_string().starts_with(want), "{e}");
+        }
+        let s = Settings::resolve(&LlmConfig::default(), &env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(
+            (s.answer, s.concurrency),
+            (Form::Edits, DEFAULT_CONCURRENCY)
+        );
     }
 }
