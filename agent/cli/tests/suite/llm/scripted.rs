@@ -111,6 +111,9 @@ pub enum Reply {
     Status(u16, Vec<(&'static str, String)>, String),
     /// A stream that breaks off after part of `content`, without [DONE].
     CutStream(String),
+    /// A stream that ends with [DONE] after part of `content`, no chunk giving a finish
+    /// reason: what llama-cpp-python's server sends when another request interrupts it.
+    Interrupted(String),
     /// An answer that comes after this many milliseconds.
     Late(u64, String),
     /// A streamed answer whose last chunk (empty `choices`) carries these token counts, or
@@ -237,6 +240,13 @@ async fn handle(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
             }
             text.push_str("data: [DONE]\n\n");
             sse_response(Body::from(text))
+        }
+        Reply::Interrupted(c) => {
+            let half: String = c.chars().take(c.chars().count() / 2).collect();
+            sse_response(Body::from(format!(
+                "{}data: [DONE]\n\n",
+                sse(&chunk(&half, None))
+            )))
         }
         Reply::CutStream(c) => {
             let half: String = c.chars().take(c.chars().count() / 2).collect();

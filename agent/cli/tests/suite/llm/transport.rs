@@ -74,6 +74,31 @@ fn a_stream_cut_in_the_middle_is_retried() {
 }
 
 #[test]
+fn a_stream_interrupted_by_the_server_is_retried_not_taken_as_the_answer() {
+    // llama-cpp-python's server (interrupt_requests, on by default) ends a stream with [DONE]
+    // when another request comes in: half an answer, no finish reason.
+    let first = std::sync::atomic::AtomicBool::new(true);
+    let server = Server::start(move |r| {
+        if r.artifact() == "backend/deployment"
+            && first.swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return Reply::Interrupted(r.echo(mark));
+        }
+        good(r)
+    });
+    let dir = sample_app(&server.url, "");
+    let out = draft(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.count(), 12);
+    assert_eq!(for_artifact(&server.requests(), "backend/deployment"), 2);
+    assert!(
+        stdout(&out).contains("backend/deployment     drafted  2 req"),
+        "asked again, not repaired: {}",
+        stdout(&out)
+    );
+}
+
+#[test]
 fn finish_reason_empty_is_accepted() {
     for stream in ["true", "false"] {
         let server = Server::start(|r| Reply::AnswerFinish(r.echo(mark), ""));
