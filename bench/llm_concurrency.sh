@@ -9,6 +9,7 @@
 #           BERTH_BENCH_LATENCY_MS (default 2000), as a hosted model would
 #   berth   BERTH_BIN=path uses a berth built already; else a release build
 #   answer  BERTH_BENCH_ANSWER=edits (default) or files: llm.answer
+#   levels  BERTH_BENCH_LEVELS="1 4" (default "1 N"): the concurrency settings to run
 # The real runs use the settings of the llm::real test (max_tokens 768, one repair).
 # Usage: bench/llm_concurrency.sh [N=4] [R=3]
 set -euo pipefail
@@ -49,7 +50,8 @@ echo "server: $server ($model at $url), answer: $answer, runs: $runs; load: $(cu
 app=$work/app
 mkdir -p "$app"
 tar -C "$root" --exclude=node_modules --exclude=dist --exclude=target -cf - specs services | tar -C "$app" -xf -
-for c in 1 "$n"; do
+levels=${BERTH_BENCH_LEVELS:-1 $n}
+for c in $levels; do
   times=()
   for r in $(seq 1 "$runs"); do
     rm -rf "$app/.berth" "$app/berth.lock"
@@ -78,5 +80,7 @@ print(f"  drafted {count('drafted')}, repaired {count('repaired')}, fallback {co
       f"{llm['requests']} requests, tokens {'reported' if llm['tokens_reported'] else 'not reported'}")
 PY
 done
-python3 -c "import sys; s, c = int(sys.argv[1]), int(sys.argv[2]); print(f'concurrent/sequential wall time: {c / s:.2f} (speed-up {s / c:.2f}x)')" \
-  "$(cat "$work/median-1")" "$(cat "$work/median-$n")"
+if [[ -s "$work/median-1" && -s "$work/median-$n" && $n != 1 ]]; then
+  python3 -c "import sys; s, c = int(sys.argv[1]), int(sys.argv[2]); print(f'concurrent/sequential wall time: {c / s:.2f} (speed-up {s / c:.2f}x)')" \
+    "$(cat "$work/median-1")" "$(cat "$work/median-$n")"
+fi

@@ -166,14 +166,18 @@ pub fn apply(offline: &[(String, String)], edits: &[Edit]) -> Result<Applied, Ve
     for (n, e) in edits.iter().enumerate() {
         let n = n + 1;
         let path = e.path.trim().trim_start_matches("./").to_string();
-        // A single-file artifact's edits may leave the path out or give the bare file name.
+        // An edit may leave the path out (a single-file artifact), or name the file by its
+        // bare name or its folder, when that names one file of the starting point.
+        let folder = format!("{}/", path.trim_end_matches('/'));
         let slot = files.iter().position(|(p, _)| *p == path).or_else(|| {
             let by_name: Vec<usize> = files
                 .iter()
                 .enumerate()
                 .filter(|(_, (p, _))| {
                     path.is_empty() && offline.len() == 1
-                        || !path.is_empty() && p.rsplit('/').next() == Some(path.as_str())
+                        || !path.is_empty()
+                            && (p.rsplit('/').next() == Some(path.as_str())
+                                || !e.find.is_empty() && p.starts_with(&folder))
                 })
                 .map(|(i, _)| i)
                 .collect();
@@ -287,13 +291,14 @@ mod tests {
                     "FROM node:22.1-alpine\n",
                 ),
                 edit("", "EXPOSE 8081", "EXPOSE 8081"),
+                edit("services/web", "USER 1000\n", "USER 1001\n"),
             ],
         )
         .unwrap();
-        assert_eq!(a.changed, 2);
+        assert_eq!(a.changed, 3);
         assert_eq!(
             a.files[0].contents,
-            "FROM node:22.1-alpine\nUSER 1000   \nEXPOSE 8081\nUSER 1000\n"
+            "FROM node:22.1-alpine\nUSER 1000   \nEXPOSE 8081\nUSER 1001\n"
         );
     }
 
