@@ -75,6 +75,8 @@ for a in llm["artifacts"]:
         how += f" ({a['edits']} edit{'s' if a['edits'] != 1 else ''} kept)" if a["edits"] else " (no change)"
     reason = (a.get("reason") or "").replace("\n", " ")
     print(f"  {a['artifact']:<22} {how:<28} {a['requests']} req  {reason[:110]}")
+    for e in a.get("events") or []:
+        print(f"      event: {e[:150]}")
 count = lambda o: sum(1 for a in llm["artifacts"] if a["outcome"] == o)
 print(f"  drafted {count('drafted')}, repaired {count('repaired')}, fallback {count('fallback')}; "
       f"{llm['requests']} requests, tokens {'reported' if llm['tokens_reported'] else 'not reported'}")

@@ -98,7 +98,8 @@ pub struct LlmConfig {
     /// What the model is asked for: `edits` to the offline draft (the default: small models
     /// can give them) or `files`, every file of the artifact whole.
     pub answer: Option<String>,
-    /// How many artifacts are drafted at once (default 4; 1 drafts one after another).
+    /// How many artifacts are drafted at once (default 4, or 1 for a server on this machine;
+    /// 1 drafts one after another).
     pub concurrency: Option<u32>,
 }
 

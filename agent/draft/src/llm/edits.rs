@@ -62,7 +62,7 @@ struct LooseEdit {
 }
 
 fn from_json(text: &str) -> Option<EditAnswer> {
-    let loose: Loose = serde_json::from_str(text.trim()).ok()?;
+    let loose: Loose = super::answer::lenient(text)?;
     Some(EditAnswer {
         edits: loose
             .edits
@@ -158,7 +158,8 @@ fn occurrences(text: &str, find: &str) -> Vec<(usize, usize)> {
 
 /// Applies `edits` to the starting point `offline` (path, contents), in order. A file the
 /// starting point does not have is proposed whole by an edit with nothing to find (the guard
-/// then decides whether the artifact owns it). Every edit that cannot be applied is a finding.
+/// then decides whether the artifact owns it); an edit with nothing to find and nothing to put
+/// changes nothing. Every edit that cannot be applied is a finding.
 pub fn apply(offline: &[(String, String)], edits: &[Edit]) -> Result<Applied, Vec<Finding>> {
     let mut files: Vec<(String, String)> = offline.to_vec();
     let mut findings = Vec::new();
@@ -203,12 +204,16 @@ pub fn apply(offline: &[(String, String)], edits: &[Edit]) -> Result<Applied, Ve
         };
         let (path, text) = &mut files[slot];
         if e.find.is_empty() {
-            // Nothing to find: the file's whole new contents.
-            let new = ensure_newline(&e.replace);
-            if new != *text {
-                changed += 1;
+            // Small models fill the shape with empty strings: that changes nothing. Anything
+            // else with nothing to find would replace the whole file: not an edit.
+            if !e.replace.trim().is_empty() {
+                findings.push(finding(
+                    "edit-empty-find",
+                    path,
+                    format!("edit {n} has no text to find in {path}"),
+                    "copy the text to change exactly from the starting point into `find`",
+                ));
             }
-            *text = new;
             continue;
         }
         match occurrences(text, &e.find).as_slice() {
@@ -336,6 +341,17 @@ mod tests {
                 "answer/edit-unknown-file"
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_edit_changes_nothing_and_an_edit_with_nothing_to_find_is_refused() {
+        let a = apply(&start(), &[edit("", "", "")]).unwrap();
+        assert_eq!(
+            (a.changed, a.files[0].contents.as_str()),
+            (0, start()[0].1.as_str())
+        );
+        let e = apply(&start(), &[edit("services/web/Dockerfile", "", "}")]).unwrap_err();
+        assert_eq!(e[0].rule, "answer/edit-empty-find");
     }
 
     #[test]

@@ -52,8 +52,8 @@ fn outcomes(llm: &Value) -> String {
 #[test]
 fn a_small_real_model_ends_with_valid_files_and_says_what_happened() {
     let Some((url, model)) = server() else { return };
-    // The defaults: edits to the offline draft, four artifacts at once, answers streamed.
-    let dir = sample_app_for(&url, &model, SETTINGS);
+    // The defaults (edits to the offline draft, answers streamed), four artifacts at once.
+    let dir = sample_app_for(&url, &model, &format!("{SETTINGS}concurrency = 4\n"));
     let out = run(
         dir.path(),
         &["draft", "--provider", "openai", "-o", "json"],
