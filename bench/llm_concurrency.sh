@@ -44,6 +44,7 @@ else
   pid=$!
   for _ in $(seq 1 50); do [[ -s "$work/port" ]] && break; sleep 0.1; done
   url="http://127.0.0.1:$(cat "$work/port")/v1" model=scripted
+  extra=$'stream = false\n'   # it answers with plain JSON
 fi
 echo "server: $server ($model at $url), answer: $answer, runs: $runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 

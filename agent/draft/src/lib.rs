@@ -106,7 +106,11 @@ fn stage(kind: ArtifactKind) -> u8 {
 /// them is app-wide. `a` is drafted after `b` and checked with `b`'s accepted files; artifacts
 /// that build on each other in neither direction are independent and may be drafted at once.
 pub fn builds_on(a: &Artifact, b: &Artifact) -> bool {
-    stage(b.kind) < stage(a.kind)
+    // Nothing checks a .dockerignore against another file.
+    let leaf = |x: &Artifact| x.kind == ArtifactKind::Dockerignore;
+    !leaf(a)
+        && !leaf(b)
+        && stage(b.kind) < stage(a.kind)
         && (a.service.is_none() || b.service.is_none() || a.service == b.service)
 }
 

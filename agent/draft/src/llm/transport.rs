@@ -414,7 +414,7 @@ impl Transport {
             // llama-cpp-python's server ends a stream this way (`[DONE]`, no finish reason)
             // when another request arrives, unless started with --interrupt_requests false.
             return Err(Failure::Transient(format!(
-                "the answer stream ended after {} characters without a finish reason: the server cut it (llama-cpp-python does when another request arrives: start it with --interrupt_requests false, or set llm.concurrency = 1)",
+                "the answer stream ended after {} characters without a finish reason: the server cut it (llama-cpp-python does when another request arrives: start it with --interrupt_requests false, or set llm.concurrency = 1; a server that does not stream at all needs llm.stream = false)",
                 out.content.len()
             )));
         }
