@@ -7,6 +7,7 @@
 
 mod answer;
 mod cache;
+mod check;
 mod edits;
 mod error;
 mod guard;
