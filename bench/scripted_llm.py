@@ -4,15 +4,20 @@
 Every /v1/chat/completions request is answered with the prompt's starting point (the offline
 draft berth sends) as a JSON answer, which passes validation; GET /count tells how many
 completion requests came. Prints the port it listens on, then serves until killed.
+BERTH_BENCH_LATENCY_MS (default 0) delays every answer, as a hosted model's would be; requests
+are answered concurrently.
 """
 import json
+import os
 import re
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 COUNT = 0
 LOCK = threading.Lock()
+LATENCY = int(os.environ.get("BERTH_BENCH_LATENCY_MS", "0")) / 1000
 BLOCK = re.compile(r"\n### (?P<path>[^\n]+)\n\n```[^\n]*\n(?P<body>.*?)```", re.S)
 
 
@@ -43,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         with LOCK:
             COUNT += 1
+        time.sleep(LATENCY)
         self.reply(200, {
             "id": "x", "object": "chat.completion", "model": body.get("model"),
             "choices": [{"index": 0, "finish_reason": "stop",

@@ -95,6 +95,12 @@ pub struct LlmConfig {
     pub allowed_registries: Option<Vec<String>>,
     /// Stream answers (progress on a terminal); off for servers that stream badly.
     pub stream: Option<bool>,
+    /// What the model is asked for: `edits` to the offline draft (the default: small models
+    /// can give them) or `files`, every file of the artifact whole.
+    pub answer: Option<String>,
+    /// How many artifacts are drafted at once (default 4, or 1 for a server on this machine;
+    /// 1 drafts one after another).
+    pub concurrency: Option<u32>,
 }
 
 /// What can go wrong reading `berth.toml`.

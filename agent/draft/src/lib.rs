@@ -7,6 +7,7 @@
 pub mod llm;
 pub mod mirror;
 pub mod offline;
+mod schedule;
 
 use berth_core::plan::{Artifact, ArtifactKind, Plan, Service};
 pub use berth_core::record::{Proposal, STAGED_DIR, Staged, sha256_hex};
@@ -26,6 +27,13 @@ pub enum DraftError {
     /// The LLM drafter failed (configuration, server, `--frozen` miss).
     #[error(transparent)]
     Llm(llm::LlmError),
+}
+
+impl DraftError {
+    /// An artifact left undrafted because another one failed: never the error to report.
+    fn is_abandoned(&self) -> bool {
+        matches!(self, DraftError::Llm(llm::LlmError::Abandoned { .. }))
+    }
 }
 
 impl berth_core::Classify for DraftError {
@@ -66,10 +74,44 @@ pub struct ProposedFile {
 }
 
 /// Turns one planned artifact into files. Implementations: the offline templates, an LLM.
-pub trait Drafter {
+/// `Sync`: independent artifacts may be drafted on several threads at once.
+pub trait Drafter: Sync {
     /// `offline`, or `openai/<model>`: recorded with every proposal.
     fn id(&self) -> String;
     fn draft(&self, request: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError>;
+    /// How many artifacts to draft at once; 1 drafts one after another.
+    fn concurrency(&self) -> usize {
+        1
+    }
+}
+
+/// Where an artifact kind stands in the build-up of an app: what a later one refers to
+/// (a Deployment to its image's port and its config, a Service to its Deployment's labels, the
+/// chart to everything) comes earlier.
+fn stage(kind: ArtifactKind) -> u8 {
+    match kind {
+        ArtifactKind::Namespace
+        | ArtifactKind::Dockerignore
+        | ArtifactKind::WebServerConfig
+        | ArtifactKind::ConfigMap
+        | ArtifactKind::Secret => 0,
+        ArtifactKind::Dockerfile => 1,
+        ArtifactKind::Deployment | ArtifactKind::StatefulSet => 2,
+        ArtifactKind::Service => 3,
+        ArtifactKind::HelmChart => 4,
+    }
+}
+
+/// Whether `a` builds on `b`: `b` is of an earlier stage and of the same service, or one of
+/// them is app-wide. `a` is drafted after `b` and checked with `b`'s accepted files; artifacts
+/// that build on each other in neither direction are independent and may be drafted at once.
+pub fn builds_on(a: &Artifact, b: &Artifact) -> bool {
+    // Nothing checks a .dockerignore against another file.
+    let leaf = |x: &Artifact| x.kind == ArtifactKind::Dockerignore;
+    !leaf(a)
+        && !leaf(b)
+        && stage(b.kind) < stage(a.kind)
+        && (a.service.is_none() || b.service.is_none() || a.service == b.service)
 }
 
 /// Settings every drafter's output goes through.
@@ -88,31 +130,57 @@ pub fn draft_all(
     draft_all_with(plan, spec_items, drafter, &DraftOptions::default())
 }
 
-/// `draft_all`, with the options applied to what the drafter proposes.
+/// `draft_all`, with the options applied to what the drafter proposes. Artifacts are drafted
+/// once what they build on is done, up to `drafter.concurrency()` at a time; the proposals
+/// come out in plan order whatever finished first.
 pub fn draft_all_with(
     plan: &Plan,
     spec_items: &[SourceItem],
     drafter: &dyn Drafter,
     options: &DraftOptions,
 ) -> Result<Vec<Proposal>, DraftError> {
-    let mut out = Vec::new();
-    for artifact in &plan.artifacts {
-        let service = artifact
-            .service
-            .as_ref()
-            .and_then(|n| plan.services.iter().find(|s| &s.name == n));
-        let sources = artifact
-            .sources
-            .iter()
-            .filter_map(|id| spec_items.iter().find(|i| &i.id == id).cloned())
-            .collect();
-        let request = DraftRequest {
+    let requests: Vec<DraftRequest> = plan
+        .artifacts
+        .iter()
+        .map(|artifact| DraftRequest {
             plan,
             artifact,
-            service,
-            sources,
-        };
-        for mut file in drafter.draft(&request)? {
+            service: artifact
+                .service
+                .as_ref()
+                .and_then(|n| plan.services.iter().find(|s| &s.name == n)),
+            sources: artifact
+                .sources
+                .iter()
+                .filter_map(|id| spec_items.iter().find(|i| &i.id == id).cloned())
+                .collect(),
+        })
+        .collect();
+    let after: Vec<Vec<usize>> = plan
+        .artifacts
+        .iter()
+        .map(|a| {
+            (0..plan.artifacts.len())
+                .filter(|&j| builds_on(a, &plan.artifacts[j]))
+                .collect()
+        })
+        .collect();
+    let mut drafted = schedule::run(&after, drafter.concurrency(), |i| {
+        drafter.draft(&requests[i])
+    });
+    // The first real error in plan order (artifacts drafted alongside it may have given up).
+    let failed = |r: &Option<Result<_, DraftError>>| matches!(r, Some(Err(e)) if !e.is_abandoned());
+    if let Some(i) = drafted.iter().position(failed)
+        && let Some(Err(e)) = drafted.swap_remove(i)
+    {
+        return Err(e);
+    }
+    let mut out = Vec::new();
+    for (request, files) in requests.iter().zip(drafted) {
+        let artifact = request.artifact;
+        // The first error in plan order; artifacts after it may not have been drafted.
+        let Some(files) = files else { break };
+        for mut file in files? {
             check_path(&artifact.id, &file.path)?;
             if let (Some(m), ArtifactKind::Dockerfile) = (&options.registry_mirror, artifact.kind) {
                 file.contents = mirror::rewrite(&file.contents, m);

@@ -1,10 +1,13 @@
 //! The LLM drafter's run summary in, what `berth draft --provider openai` shows a person out:
 //! per artifact its outcome, requests, cache hits, tokens and time; and, on a terminal only, a
-//! progress line while an answer streams.
+//! progress line while answers stream (several at once when artifacts are drafted
+//! concurrently: one line naming each artifact in flight).
 
 use super::table;
-use berth_draft::llm::{Outcome, RunSummary};
+use berth_draft::llm::{Outcome, RunSummary, Step};
 use console::{Term, style};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 fn seconds(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
@@ -14,9 +17,16 @@ pub fn run_summary(s: &RunSummary) -> String {
     let mut rows = Vec::new();
     let mut reasons = Vec::new();
     for a in &s.artifacts {
+        // An edits answer says how much it changed: "no change" keeps the offline draft.
+        let edits = match a.edits {
+            Some(0) => ", no change".to_string(),
+            Some(1) => ", 1 edit".to_string(),
+            Some(n) => format!(", {n} edits"),
+            None => String::new(),
+        };
         let mut outcome = match a.outcome {
-            Outcome::Drafted => style("drafted".to_string()).green(),
-            Outcome::Repaired => style(format!("repaired ({})", a.repairs)).yellow(),
+            Outcome::Drafted => style(format!("drafted{edits}")).green(),
+            Outcome::Repaired => style(format!("repaired ({}){edits}", a.repairs)).yellow(),
             Outcome::Fallback => style("offline fallback".to_string()).red(),
         }
         .to_string();
@@ -77,12 +87,41 @@ pub fn run_summary(s: &RunSummary) -> String {
     out
 }
 
-/// Shows how much of an answer has arrived, on a terminal only.
-pub fn progress(artifact: &str, chars: usize) {
+/// The artifacts whose answers are streaming, and the characters received of each.
+static IN_FLIGHT: Mutex<BTreeMap<String, usize>> = Mutex::new(BTreeMap::new());
+
+/// The progress line: every artifact in flight, in name order.
+fn progress_line(in_flight: &BTreeMap<String, usize>) -> String {
+    let parts: Vec<String> = in_flight
+        .iter()
+        .map(|(a, n)| format!("{a} ({n} chars)"))
+        .collect();
+    format!("drafting {}", parts.join(", "))
+}
+
+/// Shows how much of each answer has arrived, on a terminal only.
+pub fn progress(artifact: &str, step: Step) {
     let term = Term::stderr();
-    if term.is_term() {
-        let _ = term.clear_line();
-        let _ = term.write_str(&format!("drafting {artifact}: {chars} characters received"));
+    if !term.is_term() {
+        return;
+    }
+    let mut in_flight = IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner());
+    match step {
+        Step::Received(n) => {
+            in_flight.insert(artifact.to_string(), n);
+        }
+        Step::Done => {
+            in_flight.remove(artifact);
+        }
+    }
+    let _ = term.clear_line();
+    if !in_flight.is_empty() {
+        let mut line = progress_line(&in_flight);
+        let width = term.size().1 as usize;
+        if width > 4 && line.chars().count() >= width {
+            line = line.chars().take(width - 4).collect::<String>() + "...";
+        }
+        let _ = term.write_str(&line);
     }
 }
 
@@ -90,5 +129,21 @@ pub fn clear_progress() {
     let term = Term::stderr();
     if term.is_term() {
         let _ = term.clear_line();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_names_every_artifact_in_flight() {
+        let mut m = BTreeMap::new();
+        m.insert("frontend/dockerfile".to_string(), 90);
+        m.insert("backend/deployment".to_string(), 812);
+        assert_eq!(
+            progress_line(&m),
+            "drafting backend/deployment (812 chars), frontend/dockerfile (90 chars)"
+        );
     }
 }

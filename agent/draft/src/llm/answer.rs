@@ -62,8 +62,45 @@ struct LooseFile {
     contents: String,
 }
 
+/// Parses JSON, or else the same with raw line breaks and tabs inside strings escaped: the
+/// JSON grammar llama.cpp constrains small models with lets them through, serde does not.
+pub(super) fn lenient<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let text = text.trim();
+    if let Ok(v) = serde_json::from_str(text) {
+        return Some(v);
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        match c {
+            '\\' if in_string && !escaped => {
+                escaped = true;
+                out.push(c);
+                continue;
+            }
+            '"' if !escaped => in_string = !in_string,
+            '\n' if in_string => {
+                out.push_str("\\n");
+                continue;
+            }
+            '\r' if in_string => {
+                out.push_str("\\r");
+                continue;
+            }
+            '\t' if in_string => {
+                out.push_str("\\t");
+                continue;
+            }
+            _ => {}
+        }
+        escaped = false;
+        out.push(c);
+    }
+    serde_json::from_str(&out).ok()
+}
+
 fn from_json(text: &str) -> Option<Answer> {
-    let loose: Loose = serde_json::from_str(text.trim()).ok()?;
+    let loose: Loose = lenient(text)?;
     Some(Answer {
         files: loose
             .files
@@ -293,6 +330,15 @@ mod tests {
         assert!(parse("  ", &one(), None).is_err());
         assert!(parse("{\"nope\": 1}", &one(), None).is_err());
         assert!(parse("no fences here", &[], Some("manifests/chart/x")).is_err());
+    }
+
+    #[test]
+    fn raw_line_breaks_inside_strings_are_read() {
+        let reply = "{\"files\":[{\"path\":\"services/web/Dockerfile\",\"contents\":\"FROM x\nUSER 1\\\"s\\\\\n\"}],\"rationale\":\"a\nb\"}";
+        let (a, how) = parse(reply, &one(), None).unwrap();
+        assert_eq!(how, Extraction::Json);
+        assert_eq!(a.files[0].contents, "FROM x\nUSER 1\"s\\\n");
+        assert_eq!(a.rationale, "a\nb");
     }
 
     #[test]

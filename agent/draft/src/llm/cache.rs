@@ -58,6 +58,10 @@ pub struct ArtifactResult {
     pub repairs: u32,
     pub reason: Option<String>,
     pub files: Vec<ResultFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<super::settings::Form>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edits: Option<usize>,
 }
 
 pub struct Cache {
@@ -179,6 +183,8 @@ mod tests {
             repairs: 2,
             reason: None,
             files: vec![],
+            form: None,
+            edits: None,
         };
         c.put_result("k", &r).unwrap();
         assert!(c.result("k").is_some());

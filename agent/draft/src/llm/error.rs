@@ -58,6 +58,10 @@ pub enum LlmError {
     /// The cache, berth.lock or endpoint memory cannot be read or written.
     #[error("{path}: {message}")]
     Store { path: String, message: String },
+    /// Not asked: a request for another artifact, drafted alongside, failed already (that
+    /// failure is the one reported).
+    #[error("{artifact}: not drafted, since a request for another artifact failed")]
+    Abandoned { artifact: String },
 }
 
 impl Classify for LlmError {
@@ -71,7 +75,8 @@ impl Classify for LlmError {
             | LlmError::RateLimited { .. }
             | LlmError::Server { .. }
             | LlmError::Refused { .. }
-            | LlmError::Store { .. } => Exit::External,
+            | LlmError::Store { .. }
+            | LlmError::Abandoned { .. } => Exit::External,
         }
     }
 }

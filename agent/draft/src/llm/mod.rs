@@ -7,6 +7,8 @@
 
 mod answer;
 mod cache;
+mod check;
+mod edits;
 mod error;
 mod guard;
 mod lock;
@@ -23,7 +25,7 @@ pub use error::LlmError;
 pub use lock::{LOCK_FILE, Lock, LockedArtifact, LockedFile};
 pub use lock::{load as load_lock, parse as parse_lock, save as save_lock};
 pub use scrub::scrub;
-pub use settings::{Overrides, Settings};
+pub use settings::{DEFAULT_CONCURRENCY, Form, Overrides, Settings};
 pub use summary::{ArtifactReport, Outcome, Reuse, RunSummary};
 pub use transport::Mode;
 
@@ -32,15 +34,27 @@ use berth_core::plan::Plan;
 use berth_core::validate::{self, Finding, Input};
 use cache::{Cache, Exchange, ResultFile};
 use prompt::Prompts;
-use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::thread::ThreadId;
 use transport::{CallError, Message, Transport};
 
-/// Checks a set of files: the validate stage, or a stand-in in tests.
-pub type Validator = Box<dyn Fn(&[Input]) -> Vec<Finding>>;
-/// Called with an artifact id and the characters of its answer received so far.
-pub type Progress = Box<dyn Fn(&str, usize)>;
+/// Checks a set of files: the validate stage, or a stand-in in tests. Called from several
+/// threads when artifacts are drafted concurrently.
+pub type Validator = Box<dyn Fn(&[Input]) -> Vec<Finding> + Send + Sync>;
+/// Called with an artifact id and what happened to it; from several threads at once when
+/// artifacts are drafted concurrently (each call names its artifact).
+pub type Progress = Box<dyn Fn(&str, Step) + Send + Sync>;
+
+/// A progress event of one artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The characters of its answer received so far.
+    Received(usize),
+    /// Its files are decided (drafted, repaired, fallback, or an error).
+    Done,
+}
 
 impl From<LlmError> for DraftError {
     fn from(e: LlmError) -> Self {
@@ -52,7 +66,7 @@ impl From<LlmError> for DraftError {
 /// answers all come from the cache never loads the schemas). A table the validate stage
 /// refuses gives its defaults here; `berth validate` reports the table's error.
 pub fn default_validator(table: toml::Table) -> Validator {
-    let options: OnceCell<validate::Options> = OnceCell::new();
+    let options: OnceLock<validate::Options> = OnceLock::new();
     Box::new(move |inputs| {
         let options = options
             .get_or_init(|| validate::Options::new(None, vec![], &table).unwrap_or_default());
@@ -72,17 +86,30 @@ pub struct LlmDrafter {
     /// Names the validator's configuration: a cached result validated otherwise is not reused.
     validator_id: String,
     progress: Option<Progress>,
-    state: RefCell<State>,
+    state: Mutex<State>,
+    /// Held by the first request to an endpoint whose structured-output mode is not known yet,
+    /// so a refused `response_format` is learned once, not by every artifact drafted at once.
+    probe: Mutex<()>,
 }
 
 #[derive(Default)]
 struct State {
-    transport: Option<std::rc::Rc<Transport>>,
-    /// Every file of the plan, as drafted so far (offline drafts until replaced): what a
-    /// candidate is validated with, so cross-file rules see the whole set.
-    context: Option<BTreeMap<String, String>>,
+    /// One client per drafting thread: each has its own runtime, and what a response said
+    /// (status, Retry-After) is never read by another request.
+    transports: std::collections::HashMap<ThreadId, Arc<Transport>>,
+    /// Every file of the plan as the offline drafter writes it, and the artifacts in plan order.
+    context: Option<Context>,
+    /// The accepted files of each artifact drafted so far.
+    results: BTreeMap<String, Vec<(String, String)>>,
     lock: Vec<LockedFile>,
     reports: Vec<ArtifactReport>,
+    /// A request failed for good: artifacts not asked yet are not asked.
+    failed: bool,
+}
+
+struct Context {
+    offline: BTreeMap<String, String>,
+    order: Vec<String>,
 }
 
 impl LlmDrafter {
@@ -100,7 +127,8 @@ impl LlmDrafter {
             validator: default_validator(toml::Table::new()),
             validator_id: String::new(),
             progress: None,
-            state: RefCell::new(State::default()),
+            state: Mutex::new(State::default()),
+            probe: Mutex::new(()),
         })
     }
 
@@ -121,10 +149,25 @@ impl LlmDrafter {
         &self.settings
     }
 
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A thread that panicked while drafting leaves nothing half-written worth refusing.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Call after the proposals were staged: writes berth.lock (not with `--frozen`) and
     /// returns the run summary.
     pub fn finish(&self) -> Result<RunSummary, LlmError> {
-        let state = self.state.borrow();
+        let state = self.state();
+        // Artifacts drafted concurrently finish in any order: the summary keeps the plan's.
+        let order = |id: &str| {
+            state
+                .context
+                .as_ref()
+                .and_then(|c| c.order.iter().position(|a| a == id))
+                .unwrap_or(usize::MAX)
+        };
+        let mut reports = state.reports.clone();
+        reports.sort_by_key(|r| order(&r.artifact));
         let written = if self.frozen {
             false
         } else {
@@ -142,13 +185,14 @@ impl LlmDrafter {
             self.settings.generator(),
             self.settings.base_url.clone(),
             self.frozen,
-            state.reports.clone(),
+            reports,
             written,
         ))
     }
 
     fn ensure_context(&self, plan: &Plan) -> Result<(), DraftError> {
-        if self.state.borrow().context.is_some() {
+        let mut state = self.state();
+        if state.context.is_some() {
             return Ok(());
         }
         let all = super::draft_all(
@@ -156,17 +200,24 @@ impl LlmDrafter {
             &super::spec_items(plan),
             &super::offline::OfflineDrafter,
         )?;
-        self.state.borrow_mut().context =
-            Some(all.into_iter().map(|p| (p.path, p.contents)).collect());
+        state.context = Some(Context {
+            offline: all.into_iter().map(|p| (p.path, p.contents)).collect(),
+            order: plan.artifacts.iter().map(|a| a.id.clone()).collect(),
+        });
         Ok(())
     }
 
     fn record(&self, report: ArtifactReport, lock: Vec<LockedFile>, files: &[ResultFile]) {
-        let mut state = self.state.borrow_mut();
-        if let Some(ctx) = state.context.as_mut() {
-            for f in files {
-                ctx.insert(f.path.clone(), f.contents.clone());
-            }
+        let mut state = self.state();
+        // A fallback records no files: what builds on it sees the offline draft.
+        if !files.is_empty() {
+            state.results.insert(
+                report.artifact.clone(),
+                files
+                    .iter()
+                    .map(|f| (f.path.clone(), f.contents.clone()))
+                    .collect(),
+            );
         }
         state.lock.extend(lock);
         state.reports.push(report);
@@ -225,12 +276,13 @@ impl LlmDrafter {
         why.join(", ")
     }
 
-    fn transport(&self) -> Result<std::rc::Rc<Transport>, LlmError> {
-        if let Some(t) = &self.state.borrow().transport {
+    fn transport(&self) -> Result<Arc<Transport>, LlmError> {
+        let me = std::thread::current().id();
+        if let Some(t) = self.state().transports.get(&me) {
             return Ok(t.clone());
         }
-        let t = std::rc::Rc::new(Transport::new(&self.settings)?);
-        self.state.borrow_mut().transport = Some(t.clone());
+        let t = Arc::new(Transport::new(&self.settings)?);
+        self.state().transports.insert(me, t.clone());
         Ok(t)
     }
 
@@ -246,11 +298,24 @@ impl LlmDrafter {
     ) -> Result<Result<Exchange, String>, LlmError> {
         let transport = self.transport()?;
         let endpoint = format!("{} {}", self.settings.base_url, self.settings.model);
-        let schema = answer::schema();
+        let schema = match self.settings.answer {
+            Form::Edits => edits::schema(),
+            Form::Files => answer::schema(),
+        };
+        let _probing = self
+            .cache
+            .mode(&endpoint)
+            .is_none()
+            .then(|| self.probe.lock().unwrap_or_else(|e| e.into_inner()));
+        if self.state().failed {
+            return Err(LlmError::Abandoned {
+                artifact: artifact.to_string(),
+            });
+        }
         let mut mode = self.cache.mode(&endpoint).unwrap_or(Mode::JsonSchema);
         let progress = |n: usize| {
             if let Some(p) = &self.progress {
-                p(artifact, n);
+                p(artifact, Step::Received(n));
             }
         };
         loop {
@@ -291,7 +356,10 @@ impl LlmDrafter {
                     ));
                     mode = next;
                 }
-                Err(CallError::Fatal(e)) => return Err(e),
+                Err(CallError::Fatal(e)) => {
+                    self.state().failed = true;
+                    return Err(e);
+                }
             }
         }
     }
@@ -303,6 +371,14 @@ impl Drafter for LlmDrafter {
     }
 
     fn draft(&self, request: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError> {
-        run::draft(self, request)
+        let out = run::draft(self, request);
+        if let Some(p) = &self.progress {
+            p(&request.artifact.id, Step::Done);
+        }
+        out
+    }
+
+    fn concurrency(&self) -> usize {
+        self.settings.concurrency
     }
 }

@@ -65,6 +65,8 @@ pub struct PromptContext {
     pub paths: Vec<String>,
     pub folder: Option<String>,
     pub offline: Vec<FileView>,
+    /// `edits` or `files`: the shape of answer asked for.
+    pub form: String,
     pub schema: String,
 }
 
@@ -229,13 +231,15 @@ impl Prompts {
     pub fn repair(
         &self,
         findings: &[Finding],
+        form: &str,
         secrets: &[String],
     ) -> Result<(String, String), LlmError> {
         #[derive(Serialize)]
         struct Ctx<'a> {
             findings: &'a [Finding],
+            form: &'a str,
         }
-        let text = self.render("repair", Ctx { findings })?;
+        let text = self.render("repair", Ctx { findings, form })?;
         Ok((scrub(text.trim(), secrets), self.version("repair")))
     }
 }
@@ -286,6 +290,7 @@ mod tests {
                 "services/backend/Dockerfile",
                 "FROM rust:1.95-slim",
             )],
+            form: "files".into(),
             schema: "{}".into(),
         }
     }
@@ -331,6 +336,19 @@ mod tests {
             assert!(user.contains(want), "missing {want:?} in:\n{user}");
         }
         assert!(!user.contains("ghp_"));
+        let mut c = ctx();
+        c.form = "edits".into();
+        let r = p.first("dockerfile", &c, &[]).unwrap();
+        assert!(r.messages[0].content.contains("- `edits`: the changes"));
+        assert!(
+            r.messages[1].content.contains(
+                "The edits to make to `services/backend/Dockerfile`, in the JSON shape given"
+            ),
+            "{}",
+            r.messages[1].content
+        );
+        let (repair, _) = p.repair(&[], "edits", &[]).unwrap();
+        assert!(repair.contains("the whole list of edits"), "{repair}");
     }
 
     #[test]

@@ -5,25 +5,30 @@
 
 use super::LlmDrafter;
 use super::answer::{self, Extraction};
-use super::cache::{self, ArtifactResult, Exchange, ResultFile};
+use super::cache::{self, ArtifactResult, ResultFile};
+use super::check::{Judged, judge, vet};
+use super::edits;
 use super::error::LlmError;
-use super::guard::{self, Expect};
+use super::guard::Expect;
 use super::lock::LockedFile;
 use super::prompt::{ArtifactView, FileView, GateView, ItemView, PromptContext};
+use super::settings::Form;
 use super::summary::{ArtifactReport, Outcome, Reuse};
 use super::transport::Message;
 use crate::offline::OfflineDrafter;
 use crate::{DraftError, DraftRequest, Drafter, ProposedFile, sha256_hex};
 use berth_core::plan::{ArtifactKind, Service};
-use berth_core::validate::{Finding, Input, Severity};
+use berth_core::validate::Finding;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-/// The paths an artifact's answer must hold.
-struct Expected {
-    paths: Vec<String>,
-    folder: Option<String>,
-    required: Vec<String>,
+/// The paths an artifact's answer must hold, and the artifacts whose accepted files it is
+/// validated with (what it builds on; the rest as the offline drafter wrote them).
+pub(super) struct Expected {
+    pub(super) builds_on: Vec<String>,
+    pub(super) paths: Vec<String>,
+    pub(super) folder: Option<String>,
+    pub(super) required: Vec<String>,
 }
 
 /// A service's facts as the prompt shows them: without evidence (file:line), so editing code
@@ -42,28 +47,6 @@ fn facts(s: &Service) -> serde_json::Value {
     let mut v = serde_json::to_value(s).unwrap_or_default();
     strip(&mut v);
     v
-}
-
-fn finding(rule: &str, file: &str, message: String, hint: &str) -> Finding {
-    Finding {
-        rule: rule.to_string(),
-        severity: Severity::Error,
-        file: file.to_string(),
-        line: 0,
-        column: 0,
-        object: None,
-        path: None,
-        message,
-        hint: Some(hint.to_string()),
-    }
-}
-
-/// A finding without its position, to tell new findings from ones the starting point has too.
-fn signature(f: &Finding) -> String {
-    format!(
-        "{}|{}|{:?}|{:?}|{}",
-        f.rule, f.file, f.object, f.path, f.message
-    )
 }
 
 fn rules_of(findings: &[Finding]) -> String {
@@ -120,9 +103,17 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
             .to_string()
             .as_bytes(),
     );
+    let builds_on: Vec<String> = req
+        .plan
+        .artifacts
+        .iter()
+        .filter(|b| crate::builds_on(artifact, b))
+        .map(|b| b.id.clone())
+        .collect();
     let expected = if artifact.kind == ArtifactKind::HelmChart {
         let folder = artifact.path.trim_end_matches('/').to_string();
         Expected {
+            builds_on: builds_on.clone(),
             paths: offline.iter().map(|f| f.path.clone()).collect(),
             required: vec![
                 format!("{folder}/Chart.yaml"),
@@ -133,6 +124,7 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
     } else {
         let paths: Vec<String> = offline.iter().map(|f| f.path.clone()).collect();
         Expected {
+            builds_on: builds_on.clone(),
             required: paths.clone(),
             paths,
             folder: None,
@@ -157,17 +149,23 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
             .iter()
             .map(|f| FileView::new(&f.path, &f.contents))
             .collect(),
-        schema: serde_json::to_string(&answer::schema()).unwrap_or_default(),
+        form: d.settings.answer.as_str().to_string(),
+        schema: serde_json::to_string(&match d.settings.answer {
+            Form::Edits => edits::schema(),
+            Form::Files => answer::schema(),
+        })
+        .unwrap_or_default(),
     };
     let first = d.prompts.first(artifact.kind.as_str(), &ctx, &d.secrets)?;
     let params = d.settings.key_params();
     let key0 = cache::key(&params, &first.templates, &first.messages);
     let result_key = sha256_hex(
         format!(
-            "{key0}|{}|{}|{}",
+            "{key0}|{}|{}|{}|{}",
             d.settings.max_repairs,
             d.settings.allowed_registries.join(","),
-            d.validator_id
+            d.validator_id,
+            builds_on.join(",")
         )
         .as_bytes(),
     );
@@ -207,6 +205,8 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         report.outcome = r.outcome;
         report.repairs = r.repairs;
         report.reason = r.reason;
+        report.form = r.form;
+        report.edits = r.edits;
         report.reused = Some(Reuse::Cache);
         return Ok(finish(report, r.files));
     }
@@ -216,6 +216,7 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         folder: expected.folder.as_deref(),
         required: &expected.required,
     };
+    let builds_on = &expected.builds_on;
     let mut baseline: Option<BTreeSet<String>> = None;
     if let Some(files) = d.locked_files(&artifact.id, &key0) {
         // berth.lock and the files it names come from the repository: checked like an answer.
@@ -226,7 +227,7 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
                 contents: f.contents.clone(),
             })
             .collect();
-        match vet(d, &candidate, &expect, &offline, &mut baseline) {
+        match vet(d, &candidate, &expect, &offline, builds_on, &mut baseline) {
             Ok(()) => {
                 report.outcome = if files.iter().all(|f| f.generator == "offline") {
                     Outcome::Fallback
@@ -306,10 +307,21 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         };
         report.mode = Some(exchange.mode);
         let findings = match judge(d, &exchange, &expected, &expect, &offline, &mut baseline) {
-            Ok((accepted, how, rationale)) => {
+            Ok(Judged {
+                files: accepted,
+                how,
+                rationale,
+                edits,
+            }) => {
                 if how != Extraction::Json {
                     report.events.push(format!("answer read as {how:?}"));
                 }
+                report.form = Some(if edits.is_some() {
+                    Form::Edits
+                } else {
+                    Form::Files
+                });
+                report.edits = edits;
                 report.outcome = if report.repairs == 0 {
                     Outcome::Drafted
                 } else {
@@ -363,7 +375,9 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
             d.cache.put_result(&result_key, &result(&report, &files))?;
             return Ok(finish(report, files));
         }
-        let (repair, version) = d.prompts.repair(&findings, &d.secrets)?;
+        let (repair, version) =
+            d.prompts
+                .repair(&findings, d.settings.answer.as_str(), &d.secrets)?;
         messages.push(Message::new("assistant", exchange.reply));
         messages.push(Message::new("user", repair));
         if !templates.contains(&version) {
@@ -382,6 +396,8 @@ fn result(report: &ArtifactReport, files: &[ResultFile]) -> ArtifactResult {
         repairs: report.repairs,
         reason: report.reason.clone(),
         files: files.to_vec(),
+        form: report.form,
+        edits: report.edits,
     }
 }
 
@@ -407,96 +423,4 @@ fn fallback(offline: &[ProposedFile], generator: &str, reason: Option<&str>) -> 
             }
         })
         .collect()
-}
-
-/// Reads and checks one answer: its files, how they were read, and the rationale; or the
-/// findings to send back.
-fn judge(
-    d: &LlmDrafter,
-    x: &Exchange,
-    expected: &Expected,
-    expect: &Expect,
-    offline: &[ProposedFile],
-    baseline: &mut Option<BTreeSet<String>>,
-) -> Result<(Vec<answer::AnswerFile>, Extraction, String), Vec<Finding>> {
-    let truncated = x.finish_reason.as_deref() == Some("length");
-    let where_ = expected
-        .folder
-        .clone()
-        .unwrap_or_else(|| expected.paths.join(", "));
-    let (answer, how) = answer::parse(&x.reply, &expected.paths, expected.folder.as_deref())
-        .map_err(|why| {
-            let why = if truncated {
-                format!("{why}; the answer was cut at max_tokens")
-            } else {
-                why
-            };
-            vec![finding(
-                "answer/unreadable",
-                &where_,
-                why,
-                "answer with one JSON object: {\"files\": [{\"path\": ..., \"contents\": ...}], \"rationale\": ...}",
-            )]
-        })?;
-    vet(d, &answer.files, expect, offline, baseline)?;
-    Ok((answer.files, how, answer.rationale))
-}
-
-/// The guard, then validation with `files` in place of the offline draft: only errors the
-/// offline draft does not have count against them.
-fn vet(
-    d: &LlmDrafter,
-    files: &[answer::AnswerFile],
-    expect: &Expect,
-    offline: &[ProposedFile],
-    baseline: &mut Option<BTreeSet<String>>,
-) -> Result<(), Vec<Finding>> {
-    let rejected = guard::check(files, expect, &d.settings.allowed_registries);
-    if !rejected.is_empty() {
-        return Err(rejected);
-    }
-    let own: BTreeSet<&str> = offline.iter().map(|f| f.path.as_str()).collect();
-    let (inputs, base) = d.validation_inputs(&own, files);
-    let base_sigs = baseline.get_or_insert_with(|| {
-        (d.validator)(&base)
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .map(signature)
-            .collect()
-    });
-    let new: Vec<Finding> = (d.validator)(&inputs)
-        .into_iter()
-        .filter(|f| f.severity == Severity::Error && !base_sigs.contains(&signature(f)))
-        .collect();
-    if new.is_empty() { Ok(()) } else { Err(new) }
-}
-
-impl LlmDrafter {
-    /// The files to validate with a candidate in place of the artifact's starting point, and
-    /// the same set with the starting point (the baseline).
-    fn validation_inputs(
-        &self,
-        own: &BTreeSet<&str>,
-        candidate: &[answer::AnswerFile],
-    ) -> (Vec<Input>, Vec<Input>) {
-        let state = self.state.borrow();
-        let context = state.context.clone().unwrap_or_default();
-        let base: Vec<Input> = context
-            .iter()
-            .map(|(p, c)| Input {
-                path: p.clone(),
-                contents: c.clone(),
-            })
-            .collect();
-        let mut with: Vec<Input> = context
-            .into_iter()
-            .filter(|(p, _)| !own.contains(p.as_str()))
-            .map(|(path, contents)| Input { path, contents })
-            .collect();
-        with.extend(candidate.iter().map(|f| Input {
-            path: f.path.clone(),
-            contents: f.contents.clone(),
-        }));
-        (with, base)
-    }
 }

@@ -52,6 +52,11 @@ pub struct ArtifactReport {
     pub millis: u64,
     /// The structured-output mode the last answer was asked in.
     pub mode: Option<super::transport::Mode>,
+    /// The shape of the accepted answer: edits to the offline draft, or whole files.
+    pub form: Option<super::settings::Form>,
+    /// For an accepted edits answer: how many edits changed something (0: the model kept the
+    /// offline draft as it is).
+    pub edits: Option<usize>,
     /// Why the offline draft was used, or what the repairs fixed.
     pub reason: Option<String>,
     /// Things that happened on the way (a mode refused, an answer read from prose).
@@ -72,6 +77,8 @@ impl ArtifactReport {
             tokens_reported: true,
             millis: 0,
             mode: None,
+            form: None,
+            edits: None,
             reason: None,
             events: Vec::new(),
         }

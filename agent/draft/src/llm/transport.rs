@@ -382,6 +382,8 @@ impl Transport {
             .await
             .map_err(|e| self.classify(e))?;
         let mut out = Completion::default();
+        // Whether some chunk said how the answer ended (`""` counts: some servers send that).
+        let mut ended = false;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| {
                 Failure::Transient(format!(
@@ -400,10 +402,21 @@ impl Transport {
                     out.content.push_str(&text);
                     progress(out.content.len());
                 }
-                if let Some(r) = c.finish_reason.filter(|r| !r.is_empty()) {
-                    out.finish_reason = Some(r);
+                if let Some(r) = c.finish_reason {
+                    ended = true;
+                    if !r.is_empty() {
+                        out.finish_reason = Some(r);
+                    }
                 }
             }
+        }
+        if !ended {
+            // llama-cpp-python's server ends a stream this way (`[DONE]`, no finish reason)
+            // when another request arrives, unless started with --interrupt_requests false.
+            return Err(Failure::Transient(format!(
+                "the answer stream ended after {} characters without a finish reason: the server cut it (llama-cpp-python does when another request arrives: start it with --interrupt_requests false, or set llm.concurrency = 1; a server that does not stream at all needs llm.stream = false)",
+                out.content.len()
+            )));
         }
         Ok(out)
     }

@@ -4,6 +4,8 @@
 
 mod answers;
 mod cache;
+mod concurrency;
+mod edits;
 mod real;
 mod scripted;
 mod transport;

@@ -92,6 +92,15 @@ pub fn answer(files: Vec<(String, String)>) -> String {
     .to_string()
 }
 
+/// An edits answer: (path, find, replace) for each edit.
+pub fn edits(list: &[(&str, &str, &str)]) -> String {
+    json!({
+        "edits": list.iter().map(|(p, f, r)| json!({"path": p, "find": f, "replace": r})).collect::<Vec<_>>(),
+        "rationale": "scripted edits",
+    })
+    .to_string()
+}
+
 /// What the server answers.
 pub enum Reply {
     /// A chat completion (streamed if the request asked) with this message content.
@@ -102,8 +111,14 @@ pub enum Reply {
     Status(u16, Vec<(&'static str, String)>, String),
     /// A stream that breaks off after part of `content`, without [DONE].
     CutStream(String),
+    /// A stream that ends with [DONE] after part of `content`, no chunk giving a finish
+    /// reason: what llama-cpp-python's server sends when another request interrupts it.
+    Interrupted(String),
     /// An answer that comes after this many milliseconds.
     Late(u64, String),
+    /// A streamed answer whose last chunk (empty `choices`) carries these token counts, or
+    /// that carries none, as llama-cpp-python 0.3.36 streams whatever `stream_options` says.
+    Usage(String, Option<(u64, u64)>),
 }
 
 type Script = dyn Fn(&Request) -> Reply + Send + Sync;
@@ -112,11 +127,14 @@ type Script = dyn Fn(&Request) -> Reply + Send + Sync;
 struct Shared {
     script: Arc<Script>,
     log: Arc<Mutex<Vec<Request>>>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: Arc<Mutex<(usize, usize)>>,
 }
 
 pub struct Server {
     pub url: String,
     log: Arc<Mutex<Vec<Request>>>,
+    in_flight: Arc<Mutex<(usize, usize)>>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -128,9 +146,11 @@ impl Server {
             .build()
             .unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
+        let in_flight = Arc::new(Mutex::new((0, 0)));
         let shared = Shared {
             script: Arc::new(script),
             log: log.clone(),
+            in_flight: in_flight.clone(),
         };
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -143,6 +163,7 @@ impl Server {
         Server {
             url: format!("http://{addr}/v1"),
             log,
+            in_flight,
             _runtime: runtime,
         }
     }
@@ -154,9 +175,33 @@ impl Server {
     pub fn count(&self) -> usize {
         self.log.lock().unwrap().len()
     }
+
+    /// The most requests the server was answering at once.
+    pub fn most_at_once(&self) -> usize {
+        self.in_flight.lock().unwrap().1
+    }
+}
+
+/// Counts a request in flight until dropped.
+struct InFlight(Arc<Mutex<(usize, usize)>>);
+
+impl InFlight {
+    fn new(counts: &Arc<Mutex<(usize, usize)>>) -> Self {
+        let mut c = counts.lock().unwrap();
+        c.0 += 1;
+        c.1 = c.1.max(c.0);
+        InFlight(counts.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().0 -= 1;
+    }
 }
 
 async fn handle(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let _counted = InFlight::new(&s.in_flight);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let req = {
         let mut log = s.log.lock().unwrap();
@@ -185,6 +230,23 @@ async fn handle(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Res
         Reply::Late(ms, c) => {
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
             completion(&c, "stop", stream)
+        }
+        Reply::Usage(c, usage) => {
+            let mut text = sse(&chunk(&c, None));
+            text.push_str(&sse(&chunk("", Some("stop"))));
+            if let Some((i, o)) = usage {
+                text.push_str(&sse(&json!({"id": "x", "object": "chat.completion.chunk",
+                    "choices": [], "usage": {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o}})));
+            }
+            text.push_str("data: [DONE]\n\n");
+            sse_response(Body::from(text))
+        }
+        Reply::Interrupted(c) => {
+            let half: String = c.chars().take(c.chars().count() / 2).collect();
+            sse_response(Body::from(format!(
+                "{}data: [DONE]\n\n",
+                sse(&chunk(&half, None))
+            )))
         }
         Reply::CutStream(c) => {
             let half: String = c.chars().take(c.chars().count() / 2).collect();

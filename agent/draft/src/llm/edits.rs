@@ -1,0 +1,375 @@
+//! A model's reply asking for changes to the offline draft in, the artifact's whole files out.
+//! Small models cannot rewrite a Dockerfile or a chart whole, but they can copy a line and say
+//! what to put in its place: the answer is a list of search-and-replace edits
+//! (`{"edits": [{"path", "find", "replace"}], "rationale"}`), applied here to the starting point.
+//! An edit whose text is not found once, exactly, fails with a finding that goes back to the
+//! model like any other; the files that come out are untrusted still and go through the same
+//! guard and validation as a whole-file answer. Nothing in an edit is ever run.
+
+use super::answer::AnswerFile;
+use berth_core::validate::{Finding, Severity};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What the model is asked to answer in the edits form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditAnswer {
+    /// The changes to the starting point, in order; none keeps it as it is.
+    pub edits: Vec<Edit>,
+    /// One or two sentences: what the edits change, and why.
+    pub rationale: String,
+}
+
+/// One search-and-replace edit of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Edit {
+    /// The file, relative to the project root, as the starting point names it.
+    pub path: String,
+    /// Text copied exactly from that file, occurring once in it (one or a few whole lines).
+    pub find: String,
+    /// What to put in its place.
+    pub replace: String,
+}
+
+/// The JSON schema of `EditAnswer`, as sent in `response_format`.
+pub fn schema() -> serde_json::Value {
+    let mut v = serde_json::to_value(schemars::schema_for!(EditAnswer)).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("$schema");
+        o.remove("title");
+    }
+    v
+}
+
+/// The same shape, tolerant of extra keys, of missing fields and of common synonyms.
+#[derive(Deserialize)]
+struct Loose {
+    edits: Vec<LooseEdit>,
+    #[serde(default)]
+    rationale: String,
+}
+
+#[derive(Deserialize)]
+struct LooseEdit {
+    #[serde(default, alias = "file")]
+    path: String,
+    #[serde(default, alias = "search", alias = "old")]
+    find: String,
+    #[serde(default, alias = "replacement", alias = "new", alias = "with")]
+    replace: String,
+}
+
+fn from_json(text: &str) -> Option<EditAnswer> {
+    let loose: Loose = super::answer::lenient(text)?;
+    Some(EditAnswer {
+        edits: loose
+            .edits
+            .into_iter()
+            .map(|e| Edit {
+                path: e.path.trim().to_string(),
+                find: e.find,
+                replace: e.replace,
+            })
+            .collect(),
+        rationale: loose.rationale.trim().to_string(),
+    })
+}
+
+/// Reads an edits answer: the whole reply, else the first JSON object inside it (fences,
+/// prose). None when the reply holds no edits object (it may hold whole files instead).
+pub fn parse(reply: &str) -> Option<(EditAnswer, bool)> {
+    let reply = reply.trim();
+    if let Some(a) = from_json(reply) {
+        return Some((a, false));
+    }
+    let (start, end) = (reply.find('{')?, reply.rfind('}')?);
+    (start < end)
+        .then(|| from_json(&reply[start..=end]))
+        .flatten()
+        .map(|a| (a, true))
+}
+
+fn finding(rule: &str, file: &str, message: String, hint: &str) -> Finding {
+    Finding {
+        rule: format!("answer/{rule}"),
+        severity: Severity::Error,
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        object: None,
+        path: None,
+        message,
+        hint: Some(hint.to_string()),
+    }
+}
+
+/// A piece of model text, short and on one line, for messages.
+fn shown(text: &str) -> String {
+    let flat = text.trim().replace('\n', "\\n");
+    if flat.chars().count() > 80 {
+        flat.chars().take(80).collect::<String>() + "..."
+    } else {
+        flat
+    }
+}
+
+/// The files after the edits, and how many edits changed something.
+#[derive(Debug)]
+pub struct Applied {
+    pub files: Vec<AnswerFile>,
+    pub changed: usize,
+}
+
+/// Where `find` occurs in `text`: exactly, or else line by line ignoring trailing whitespace
+/// and line endings (small models drop or add spaces at line ends). Byte ranges, one per match.
+fn occurrences(text: &str, find: &str) -> Vec<(usize, usize)> {
+    let exact: Vec<(usize, usize)> = text
+        .match_indices(find)
+        .map(|(i, m)| (i, i + m.len()))
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let want: Vec<&str> = find.trim_end().lines().map(str::trim_end).collect();
+    if want.is_empty() || want.iter().all(|l| l.is_empty()) {
+        return Vec::new();
+    }
+    // Line starts and ends (without the line break) of `text`.
+    let mut lines = Vec::new();
+    let mut at = 0;
+    for l in text.split_inclusive('\n') {
+        let body = l.trim_end_matches(['\n', '\r']);
+        lines.push((at, at + body.len(), body.trim_end()));
+        at += l.len();
+    }
+    let mut out = Vec::new();
+    for i in 0..lines.len() {
+        if i + want.len() > lines.len() {
+            break;
+        }
+        if (0..want.len()).all(|k| lines[i + k].2 == want[k]) {
+            out.push((lines[i].0, lines[i + want.len() - 1].1));
+        }
+    }
+    out
+}
+
+/// Applies `edits` to the starting point `offline` (path, contents), in order. A file the
+/// starting point does not have is proposed whole by an edit with nothing to find (the guard
+/// then decides whether the artifact owns it); an edit with nothing to find and nothing to put
+/// changes nothing. Every edit that cannot be applied is a finding.
+pub fn apply(offline: &[(String, String)], edits: &[Edit]) -> Result<Applied, Vec<Finding>> {
+    let mut files: Vec<(String, String)> = offline.to_vec();
+    let mut findings = Vec::new();
+    let mut changed = 0;
+    for (n, e) in edits.iter().enumerate() {
+        let n = n + 1;
+        let path = e.path.trim().trim_start_matches("./").to_string();
+        // An edit may leave the path out (a single-file artifact), or name the file by its
+        // bare name or its folder, when that names one file of the starting point.
+        let folder = format!("{}/", path.trim_end_matches('/'));
+        let slot = files.iter().position(|(p, _)| *p == path).or_else(|| {
+            let by_name: Vec<usize> = files
+                .iter()
+                .enumerate()
+                .filter(|(_, (p, _))| {
+                    path.is_empty() && offline.len() == 1
+                        || !path.is_empty()
+                            && (p.rsplit('/').next() == Some(path.as_str())
+                                || !e.find.is_empty() && p.starts_with(&folder))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            (by_name.len() == 1).then(|| by_name[0])
+        });
+        let Some(slot) = slot else {
+            if e.find.is_empty() && !path.is_empty() {
+                // A new file: what it may be is the guard's to say.
+                files.push((path, ensure_newline(&e.replace)));
+                changed += 1;
+            } else {
+                findings.push(finding(
+                    "edit-unknown-file",
+                    &path,
+                    format!(
+                        "edit {n} names {:?}, which is not a file of the starting point",
+                        shown(&path)
+                    ),
+                    "name one of the starting point's files, exactly as its heading gives it",
+                ));
+            }
+            continue;
+        };
+        let (path, text) = &mut files[slot];
+        if e.find.is_empty() {
+            // Small models fill the shape with empty strings: that changes nothing. Anything
+            // else with nothing to find would replace the whole file: not an edit.
+            if !e.replace.trim().is_empty() {
+                findings.push(finding(
+                    "edit-empty-find",
+                    path,
+                    format!("edit {n} has no text to find in {path}"),
+                    "copy the text to change exactly from the starting point into `find`",
+                ));
+            }
+            continue;
+        }
+        match occurrences(text, &e.find).as_slice() {
+            [] => findings.push(finding(
+                "edit-not-found",
+                path,
+                format!(
+                    "edit {n}: the text to find, {:?}, does not occur in {path}",
+                    shown(&e.find)
+                ),
+                "copy the text to change exactly from the starting point, whole lines",
+            )),
+            [(start, end)] => {
+                let new = format!("{}{}{}", &text[..*start], e.replace, &text[*end..]);
+                if new != *text {
+                    changed += 1;
+                }
+                *text = ensure_newline(&new);
+            }
+            many => findings.push(finding(
+                "edit-ambiguous",
+                path,
+                format!(
+                    "edit {n}: the text to find, {:?}, occurs {} times in {path}",
+                    shown(&e.find),
+                    many.len()
+                ),
+                "include a neighbouring line so the text to find occurs once",
+            )),
+        }
+    }
+    if !findings.is_empty() {
+        return Err(findings);
+    }
+    Ok(Applied {
+        files: files
+            .into_iter()
+            .map(|(path, contents)| AnswerFile { path, contents })
+            .collect(),
+        changed,
+    })
+}
+
+fn ensure_newline(s: &str) -> String {
+    if s.is_empty() || s.ends_with('\n') {
+        s.to_string()
+    } else {
+        format!("{s}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start() -> Vec<(String, String)> {
+        vec![(
+            "services/web/Dockerfile".to_string(),
+            "FROM node:22-alpine\nUSER 1000   \nEXPOSE 8080\nUSER 1000\n".to_string(),
+        )]
+    }
+
+    fn edit(path: &str, find: &str, replace: &str) -> Edit {
+        Edit {
+            path: path.into(),
+            find: find.into(),
+            replace: replace.into(),
+        }
+    }
+
+    #[test]
+    fn edits_apply_in_order_and_count_changes() {
+        let a = apply(
+            &start(),
+            &[
+                edit("services/web/Dockerfile", "EXPOSE 8080", "EXPOSE 8081"),
+                edit(
+                    "Dockerfile",
+                    "FROM node:22-alpine\n",
+                    "FROM node:22.1-alpine\n",
+                ),
+                edit("", "EXPOSE 8081", "EXPOSE 8081"),
+                edit("services/web", "USER 1000\n", "USER 1001\n"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(a.changed, 3);
+        assert_eq!(
+            a.files[0].contents,
+            "FROM node:22.1-alpine\nUSER 1000   \nEXPOSE 8081\nUSER 1001\n"
+        );
+    }
+
+    #[test]
+    fn trailing_whitespace_is_forgiven_but_ambiguity_and_absence_are_findings() {
+        let one = vec![(
+            "a.yaml".to_string(),
+            "spec:\n  replicas: 1  \n  x: 2\n".to_string(),
+        )];
+        let a = apply(
+            &one,
+            &[edit(
+                "a.yaml",
+                "  replicas: 1\n  x: 2",
+                "  replicas: 2\n  x: 2",
+            )],
+        )
+        .unwrap();
+        assert_eq!(a.files[0].contents, "spec:\n  replicas: 2\n  x: 2\n");
+        let e = apply(
+            &start(),
+            &[
+                edit("services/web/Dockerfile", "USER 1000", "USER 0"),
+                edit("services/web/Dockerfile", "RUN nothing", "RUN x"),
+                edit("services/web/src/main.js", "a", "b"),
+            ],
+        )
+        .unwrap_err();
+        let rules: Vec<&str> = e.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [
+                "answer/edit-ambiguous",
+                "answer/edit-not-found",
+                "answer/edit-unknown-file"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_edit_changes_nothing_and_an_edit_with_nothing_to_find_is_refused() {
+        let a = apply(&start(), &[edit("", "", "")]).unwrap();
+        assert_eq!(
+            (a.changed, a.files[0].contents.as_str()),
+            (0, start()[0].1.as_str())
+        );
+        let e = apply(&start(), &[edit("services/web/Dockerfile", "", "}")]).unwrap_err();
+        assert_eq!(e[0].rule, "answer/edit-empty-find");
+    }
+
+    #[test]
+    fn a_new_file_is_proposed_for_the_guard_to_judge() {
+        let a = apply(&start(), &[edit("../../etc/passwd", "", "root::0:0")]).unwrap();
+        assert_eq!(a.files[1].path, "../../etc/passwd");
+        assert_eq!(a.files[1].contents, "root::0:0\n");
+    }
+
+    #[test]
+    fn replies_in_fences_and_synonyms_parse() {
+        let (a, embedded) = parse(
+            "Here:\n```json\n{\"edits\": [{\"file\": \"Dockerfile\", \"search\": \"a\", \"replacement\": \"b\"}]}\n```",
+        )
+        .unwrap();
+        assert!(embedded);
+        assert_eq!(a.edits, [edit("Dockerfile", "a", "b")]);
+        assert!(parse("{\"files\": []}").is_none());
+        assert_eq!(schema()["additionalProperties"], false);
+    }
+}
