@@ -5,11 +5,10 @@
 use super::cluster::{self, Cluster, Failure};
 use super::diagnose;
 use super::objects::ObjectRef;
-use super::wait::{RolloutResult, waits_for};
+use super::wait::{RolloutResult, selector_text, waits_for};
 use super::{ApplyError, Options, context, rollout, run::runtime};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::Api;
 use serde::Serialize;
 
@@ -66,12 +65,6 @@ pub fn inspect(objects: &[ObjectRef], opts: &Options) -> Result<Inspected, Apply
         }
         Ok(out)
     })
-}
-
-fn selector_text(s: Option<&LabelSelector>) -> Option<String> {
-    let labels = s?.match_labels.as_ref()?;
-    let pairs: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    Some(pairs.join(","))
 }
 
 type Status = Option<(rollout::Rollout, Option<String>)>;

@@ -35,7 +35,8 @@ pub struct RolloutResult {
 type Seen = (ObjectRef, Rollout, Option<String>);
 type Item = Result<Option<Seen>, Failure>;
 
-fn selector_text(s: Option<&LabelSelector>) -> Option<String> {
+/// A workload's pod selector as `k=v,k2=v2` (its matchLabels).
+pub(super) fn selector_text(s: Option<&LabelSelector>) -> Option<String> {
     let labels = s?.match_labels.as_ref()?;
     Some(
         labels

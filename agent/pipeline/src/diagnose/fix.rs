@@ -38,7 +38,7 @@ pub fn mend(
         let Some(mut value) = parse(path, &chunk.1)? else {
             continue;
         };
-        if !same(&ObjectRef::of(&value), target) {
+        if !rules::same(&ObjectRef::of(&value), target) {
             continue;
         }
         change(&mut value, container, fix).map_err(|container| FixError::NoContainer {
@@ -56,12 +56,6 @@ pub fn mend(
         path: path.into(),
         object: target.to_string(),
     })
-}
-
-fn same(a: &ObjectRef, b: &ObjectRef) -> bool {
-    a.kind == b.kind
-        && a.name == b.name
-        && (a.namespace.is_none() || b.namespace.is_none() || a.namespace == b.namespace)
 }
 
 /// The file cut at its `---` lines: (the separator line, or "" for the first part; the text).

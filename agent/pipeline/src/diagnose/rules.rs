@@ -48,12 +48,14 @@ pub fn causes(r: &RolloutResult, facts: &Facts) -> Vec<Cause> {
 
 /// The approved object `r` names (a namespace left out in the file matches any).
 pub fn find<'a>(approved: &'a [Object], r: &ObjectRef) -> Option<&'a Object> {
-    approved.iter().find(|o| {
-        let a = o.reference();
-        a.kind == r.kind
-            && a.name == r.name
-            && (a.namespace.is_none() || r.namespace.is_none() || a.namespace == r.namespace)
-    })
+    approved.iter().find(|o| same(&o.reference(), r))
+}
+
+/// The same object, a namespace left out on either side matching any.
+pub fn same(a: &ObjectRef, b: &ObjectRef) -> bool {
+    a.kind == b.kind
+        && a.name == b.name
+        && (a.namespace.is_none() || b.namespace.is_none() || a.namespace == b.namespace)
 }
 
 fn pod_causes(
