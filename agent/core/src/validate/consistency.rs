@@ -48,7 +48,8 @@ pub fn exposed(file: &str, text: &str) -> Exposed {
 /// checks are done, so a folder of 50,000 objects keeps a few strings each, not 50,000 trees.
 /// Positions still come from the file (the document keeps where it is written, not its value).
 pub struct Kept {
-    pub file: String,
+    /// Shared by the objects of one file.
+    pub file: std::sync::Arc<str>,
     pub doc: Document,
     /// `Deployment/web`, as findings name it.
     object: Option<String>,
@@ -67,9 +68,15 @@ struct Service {
     ports: Vec<(Value, Option<i64>)>,
 }
 
-/// Reduces a checked object to what `check` reads.
-pub fn keep(file: &str, doc: &Document) -> Kept {
+/// Reduces a checked object to what `check` reads; None for an object `check` never reads
+/// (neither a workload, nor a Service, nor a holder of URLs: a Secret, an Ingress, a plain
+/// ConfigMap), so a folder of 50,000 objects keeps only those that can matter.
+pub fn keep(file: &std::sync::Arc<str>, doc: &Document) -> Option<Kept> {
     let v = &doc.value;
+    let urls = urls(v);
+    if urls.is_empty() && v["kind"] != "Service" && pod_template(v).is_none() {
+        return None;
+    }
     let str_of = |x: &Value| x.as_str().map(str::to_string);
     let pod = pod_template(v).map(|(_, tpl)| {
         let labels = tpl["metadata"]["labels"]
@@ -105,16 +112,16 @@ pub fn keep(file: &str, doc: &Document) -> Kept {
             })
             .collect(),
     });
-    Kept {
-        file: file.to_string(),
+    Some(Kept {
+        file: file.clone(),
         doc: doc.place(),
         object: super::schema::object_name(v),
         name: v["metadata"]["name"].as_str().unwrap_or("").to_string(),
         namespace: namespace(v).to_string(),
         pod,
         service,
-        urls: urls(v),
-    }
+        urls,
+    })
 }
 
 fn containers(tpl: &Value) -> impl Iterator<Item = &Value> {
@@ -286,7 +293,7 @@ pub fn check_object(o: &Object, dockerfiles: &[Exposed], out: &mut Vec<Finding>)
 /// Across the objects of one folder: Services that select no pods or target no port of
 /// theirs, and URLs that name no Service. `partial`: the objects are a set someone named, so
 /// what they point at may live elsewhere: not finding it is a warning that says so.
-pub fn check(objects: &[Kept], partial: bool, out: &mut Vec<Finding>) {
+pub fn check(objects: &[&Kept], partial: bool, out: &mut Vec<Finding>) {
     let missing = if partial {
         Severity::Warning
     } else {
@@ -301,12 +308,12 @@ pub fn check(objects: &[Kept], partial: bool, out: &mut Vec<Finding>) {
         };
     // Workloads by (namespace, pod label, value), for the Services' selectors.
     let mut by_label: HashMap<(&str, &str, &str), Vec<&Kept>> = HashMap::new();
-    for o in objects {
+    for &o in objects {
         for (k, v) in o.pod.iter().flat_map(|(labels, _)| labels) {
             by_label.entry((&o.namespace, k, v)).or_default().push(o);
         }
     }
-    for o in objects {
+    for &o in objects {
         let Some(svc) = o.service.as_ref().filter(|s| !s.selector.is_empty()) else {
             continue;
         };
@@ -378,7 +385,7 @@ pub fn check(objects: &[Kept], partial: bool, out: &mut Vec<Finding>) {
     if services.is_empty() {
         return;
     }
-    for o in objects {
+    for &o in objects {
         for (ptr, url) in &o.urls {
             let Some((host, port)) = cluster_host(url) else {
                 continue;

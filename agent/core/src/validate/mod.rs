@@ -547,17 +547,25 @@ fn check_folder(
 ) -> (Vec<Finding>, usize, Vec<String>) {
     let mut findings = Vec::new();
     let mut notices = Vec::new();
-    let mut kept: Vec<consistency::Kept> = Vec::new();
-    for (found, docs, notes) in parallel_map(files, parallel, |i| check_file(i, exposed, options)) {
+    let mut kept: Vec<Vec<consistency::Kept>> = Vec::new();
+    let mut objects = 0;
+    for (found, docs, notes, n) in
+        parallel_map(files, parallel, |i| check_file(i, exposed, options))
+    {
         findings.extend(found);
-        kept.extend(docs);
+        kept.push(docs);
         notices.extend(notes);
+        objects += n;
     }
-    consistency::check(&kept, options.partial, &mut findings);
-    (findings, kept.len(), notices)
+    // By reference: the files' records are not moved into one growing list (twice the memory
+    // while it grows).
+    let all: Vec<&consistency::Kept> = kept.iter().flatten().collect();
+    consistency::check(&all, options.partial, &mut findings);
+    (findings, objects, notices)
 }
 
-type FileResult = (Vec<Finding>, Vec<consistency::Kept>, Vec<String>);
+/// A file's findings, what is kept of its objects, its notices and how many objects it has.
+type FileResult = (Vec<Finding>, Vec<consistency::Kept>, Vec<String>, usize);
 
 /// A file's text, or why it cannot be read (as a finding: the other files are still checked).
 fn load<'a>(source: &'a inputs::Source) -> Result<std::borrow::Cow<'a, Input>, Finding> {
@@ -590,12 +598,12 @@ fn check_file(
     let on_disk = source.file().map(std::sync::Arc::<std::path::Path>::from);
     let input = match load(source) {
         Ok(i) => i,
-        Err(f) => return (vec![f], vec![], vec![]),
+        Err(f) => return (vec![f], vec![], vec![], 0),
     };
     let input: &Input = &input;
     let parsed = match parse_one(input) {
         Ok(d) => d,
-        Err(f) => return (vec![f], vec![], vec![]),
+        Err(f) => return (vec![f], vec![], vec![], 0),
     };
     let many = parsed.len() > 1;
     for (i, doc) in parsed.into_iter().enumerate() {
@@ -623,11 +631,13 @@ fn check_file(
     }
     let mut refs: Vec<&mut yaml::Document> = docs.iter_mut().map(|(_, d)| d).collect();
     yaml::Document::forget_positions(&mut refs, on_disk);
+    // Every document of a file (the items of its Lists too) is of that file.
+    let file: std::sync::Arc<str> = input.path.as_str().into();
     let kept = docs
         .iter()
-        .map(|(file, doc)| consistency::keep(file, doc))
+        .filter_map(|(_, doc)| consistency::keep(&file, doc))
         .collect();
-    (findings, kept, notices)
+    (findings, kept, notices, docs.len())
 }
 
 /// Schema, name and policy checks of one object.
@@ -707,8 +717,9 @@ fn check_objects(
     findings.extend(per_object.into_iter().flatten());
     let objects: Vec<consistency::Kept> = docs
         .iter()
-        .map(|(file, doc)| consistency::keep(file, doc))
+        .filter_map(|(file, doc)| consistency::keep(&file.as_str().into(), doc))
         .collect();
+    let objects: Vec<&consistency::Kept> = objects.iter().collect();
     consistency::check(&objects, options.partial, findings);
 }
 

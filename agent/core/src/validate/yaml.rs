@@ -6,6 +6,8 @@
 use granit_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Number, Value};
 
+mod fast;
+
 /// Where a node starts; for a mapping entry, where its key starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
@@ -234,7 +236,10 @@ enum Frame {
 
 /// Parses every document in `text`. Documents parsed before a syntax error are returned with it.
 pub fn parse(text: &str) -> (Vec<Document>, Option<SyntaxError>) {
-    let (built, err) = build(text, false, 0);
+    let (built, err) = match fast::parse(text) {
+        Some(built) => (built, None),
+        None => build(text, false, 0),
+    };
     let text: std::sync::Arc<str> = text.into();
     let spans = spans(&text, built.iter().map(|b| b.3).collect());
     let docs = built
