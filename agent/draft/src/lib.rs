@@ -192,6 +192,7 @@ pub fn draft_all_with(
                 generator: file.generator.unwrap_or_else(|| drafter.id()),
                 sources: artifact.sources.clone(),
                 notes: file.notes,
+                base: None,
                 contents: file.contents,
             });
         }

@@ -109,7 +109,8 @@ pub fn with_proposals<T>(
 /// Drafts every artifact of `plan` and stages the result (the tree is not touched).
 pub fn draft(root: &Path, plan: &Plan, drafting: Drafting) -> Result<Drafted, Error> {
     let record = load_record(root)?;
-    let ((staged, diffs), llm) = with_proposals(root, plan, drafting, |proposals| {
+    let ((staged, diffs), llm) = with_proposals(root, plan, drafting, |mut proposals| {
+        based_on_the_authors(root, &record, &mut proposals);
         let removed = record
             .files
             .keys()
@@ -127,4 +128,21 @@ pub fn draft(root: &Path, plan: &Plan, drafting: Drafting) -> Result<Drafted, Er
         Ok((staged, diffs))
     })?;
     Ok(Drafted { staged, diffs, llm })
+}
+
+/// Shows each new manifest that replaces an object the project's authors wrote as a change to
+/// their document. berth's own files (approved or proposed) are not the authors'.
+fn based_on_the_authors(
+    root: &Path,
+    record: &berth_core::record::ApprovalRecord,
+    proposals: &mut [Proposal],
+) {
+    let ours: std::collections::BTreeSet<String> = record
+        .files
+        .keys()
+        .cloned()
+        .chain(proposals.iter().map(|p| p.path.clone()))
+        .collect();
+    let theirs = berth_core::diff::authors::find(root, &ours);
+    berth_core::diff::authors::rebase(root, proposals, &theirs);
 }

@@ -14,12 +14,13 @@ pub fn change_word(d: &FileDiff) -> String {
         Change::Unchanged => style("unchanged").dim().to_string(),
         Change::Removed => style("removed").red().to_string(),
     };
-    match &d.conflict {
-        Some(c) => format!(
+    match (&d.conflict, &d.base) {
+        (Some(c), _) => format!(
             "{word}, {}",
             style(format!("conflict: {}", c.describe())).red().bold()
         ),
-        None => word,
+        (None, Some(base)) => format!("{word}, based on {}", style(base).cyan()),
+        (None, None) => word,
     }
 }
 
@@ -114,7 +115,16 @@ pub fn patch(d: &FileDiff, findings: &[berth_core::validate::Finding]) -> String
         );
         out.push('\n');
         match d.change {
-            Change::Added => out.push_str(&style("new file\n").bold().to_string()),
+            Change::Added => match &d.base {
+                Some(base) => out.push_str(
+                    &style(format!(
+                        "new file, shown as a change to the authors' {base} (their file stays as it is)\n"
+                    ))
+                    .bold()
+                    .to_string(),
+                ),
+                None => out.push_str(&style("new file\n").bold().to_string()),
+            },
             Change::Removed => {
                 let what = if d.old.is_some() {
                     "deleted file (no artifact proposes it any more)"

@@ -119,6 +119,7 @@ fn overview_groups_by_service() {
         sources: vec![],
         sha256: String::new(),
         notes: vec![],
+        base: None,
         contents: String::new(),
     });
     let gone = compare("manifests/k8s/old.yaml", Some("kind: X\n".into()), None);

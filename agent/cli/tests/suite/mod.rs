@@ -1,4 +1,5 @@
 mod apply;
+mod authors;
 mod cluster;
 mod cluster_secrets;
 mod common;

@@ -20,6 +20,9 @@ pub struct Proposal {
     pub sources: Vec<String>,
     pub sha256: String,
     pub notes: Vec<String>,
+    /// The authors' own object this draft replaces, shown as the base of its diff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<crate::diff::authors::Base>,
     #[serde(skip)]
     pub contents: String,
 }

@@ -115,6 +115,7 @@ mod tests {
             sources: vec![],
             sha256: String::new(),
             notes: vec![],
+            base: None,
             contents: String::new(),
         });
         let gone = compare("manifests/k8s/old.yaml", Some("kind: X\n".into()), None);

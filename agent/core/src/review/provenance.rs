@@ -146,6 +146,7 @@ mod tests {
             sources: vec!["FR-001".into()],
             sha256: String::new(),
             notes: notes.iter().map(|n| n.to_string()).collect(),
+            base: None,
             contents: String::new(),
         }
     }

@@ -340,6 +340,7 @@ fn stage_fixes(root: &Path, approved: &[Object], d: &mut Diagnosed) -> Result<()
             sources: vec![],
             sha256: record::sha256_hex(text.as_bytes()),
             notes: mends.clone(),
+            base: None,
             contents: text.clone(),
         });
     }

@@ -7,7 +7,7 @@ mod java;
 mod node;
 mod python;
 mod rust;
-mod scan;
+pub(crate) mod scan;
 
 pub use scan::SourceTree;
 

@@ -1,6 +1,9 @@
 //! Diff stage: the staged proposals, the files on disk and the approval record in; one
 //! `FileDiff` per file out (added, modified, unchanged or removed, and whether a person edited
-//! it since berth wrote it), with unified diffs and line counts.
+//! it since berth wrote it), with unified diffs and line counts. A new file that replaces an
+//! object the project's authors wrote is compared with their document (see `authors`).
+
+pub mod authors;
 
 use crate::record::{ApprovalRecord, Proposal, Staged, sha256_hex};
 use serde::Serialize;
@@ -41,6 +44,9 @@ pub struct FileDiff {
     pub path: String,
     pub change: Change,
     pub conflict: Option<Conflict>,
+    /// The authors' document a new file is compared with (`k8s/app.yaml:9`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// The file on disk matches the approval record.
     pub approved: bool,
     pub added_lines: usize,
@@ -76,6 +82,23 @@ pub fn diff(
     let mut out = Vec::new();
     for p in &staged.proposals {
         let old = read(root, &p.path)?;
+        if old.is_none()
+            && let Some(base) = &p.base
+            && let Some(theirs) = authors::document(root, base)
+        {
+            let mut d = file_diff(
+                p.path.clone(),
+                Change::Added,
+                None,
+                false,
+                Some(theirs),
+                Some(p.contents.clone()),
+                Some(p.clone()),
+            );
+            d.base = Some(base.shown());
+            out.push(d);
+            continue;
+        }
         let old_sha = old.as_deref().map(|t| sha256_hex(t.as_bytes()));
         let recorded = record.files.get(&p.path).map(|f| f.sha256.as_str());
         let change = match &old {
@@ -158,6 +181,7 @@ fn file_diff(
         path,
         change,
         conflict,
+        base: None,
         approved,
         added_lines: added,
         removed_lines: removed,
@@ -215,7 +239,9 @@ pub fn unified(d: &FileDiff, context: usize) -> String {
         d.old.as_deref().unwrap_or(""),
         d.new.as_deref().unwrap_or(""),
     );
-    let from = if d.old.is_some() {
+    let from = if let Some(base) = &d.base {
+        format!("a/{}", base.split(':').next().unwrap_or(base))
+    } else if d.old.is_some() {
         format!("a/{}", d.path)
     } else {
         "/dev/null".into()
