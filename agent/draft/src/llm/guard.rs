@@ -433,6 +433,20 @@ mod tests {
     }
 
     #[test]
+    fn a_diagnosis_may_not_change_the_images() {
+        let before = "      - name: web\n        image: todo-web:0.1.0\n";
+        assert!(same_images("d.yaml", before, &format!("{before}        env: []\n")).is_empty());
+        let after = before.replace("todo-web:0.1.0", "docker.io/someone/web:1");
+        let fs = same_images("d.yaml", before, &after);
+        assert_eq!(rules(&fs), ["guard/image-changed@d.yaml:0"]);
+        assert!(
+            fs[0]
+                .message
+                .contains("from todo-web:0.1.0 to docker.io/someone/web:1")
+        );
+    }
+
+    #[test]
     fn images_must_come_from_allowed_registries() {
         let paths = vec!["services/a/Dockerfile".to_string(), "k.yaml".to_string()];
         let expect = Expect {
