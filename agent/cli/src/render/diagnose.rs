@@ -68,7 +68,7 @@ fn cause(c: &Cause) -> String {
 fn asked(a: &Asked) -> String {
     if a.proposals.is_empty() {
         return format!(
-            "{}: not asked, every cause above is one berth's rules explain\n",
+            "{} not asked: berth's rules have a fix or a next step for every cause above\n",
             a.generator
         );
     }

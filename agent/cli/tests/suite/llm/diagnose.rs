@@ -237,3 +237,38 @@ fn an_answer_validation_finds_new_errors_in_is_not_kept() {
     assert!(text.contains("    not kept: validation finds "), "{text}");
     assert!(!dir.path().join(".berth/staged").exists());
 }
+
+#[test]
+fn a_cause_the_rules_mend_is_not_put_to_the_model() {
+    let server = Server::start(|_| Reply::Answer(mending()));
+    let dir = project(&server.url);
+    let record = serde_json::json!({
+        "at": "2026-12-03T10:00:00Z",
+        "context": "minikube",
+        "causes": [{
+            "kind": "out_of_memory",
+            "workload": {"api_version": "apps/v1", "kind": "Deployment", "namespace": "todo", "name": "backend"},
+            "container": "backend",
+            "summary": "it needed more memory than its limit of 128Mi and was killed",
+            "evidence": ["resources.limits.memory: 128Mi"],
+            "fix": {"change": "memory_limit", "to": "256Mi"}
+        }]
+    });
+    std::fs::write(
+        dir.path().join(".berth/diagnosis.json"),
+        serde_json::to_string(&record).unwrap(),
+    )
+    .unwrap();
+    let out = diagnose(dir.path(), &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(server.count(), 0, "nothing is asked");
+    assert!(
+        text.contains("openai/test-model not asked: berth's rules have a fix or a next step for every cause above\n"),
+        "{text}"
+    );
+    assert_eq!(
+        proposal(dir.path(), DEPLOYMENT)["generator"],
+        "berth diagnose"
+    );
+}
