@@ -161,6 +161,17 @@ pub struct DiagnoseArgs {
     pub no_stage: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    /// Who proposes fixes for the causes berth's rules cannot mend (a crash, a rollout stuck
+    /// for no reason the rules know): nobody, or an OpenAI-compatible model configured as for
+    /// `berth draft` (its proposals are checked and staged for review like any fix).
+    #[arg(long, value_enum, default_value_t = Provider::Offline)]
+    pub provider: Provider,
+    /// The model (over BERTH_MODEL and llm.model in berth.toml).
+    #[arg(long, value_name = "M")]
+    pub model: Option<String>,
+    /// The OpenAI-compatible endpoint, up to /v1 (over OPENAI_BASE_URL and llm.base_url).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

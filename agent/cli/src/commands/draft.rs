@@ -8,18 +8,31 @@ use berth_pipeline::draft::{self, Drafting};
 use berth_pipeline::project;
 use std::path::Path;
 
-/// The drafter the flags ask for; progress on a terminal for a model's answers.
-pub fn drafting(cli: &Cli, args: &DraftingArgs) -> Result<Drafting, Error> {
-    match args.provider {
-        Provider::Offline if args.model.is_some() || args.base_url.is_some() => Err(Error::usage(
+/// The model `--provider`, `--model` and `--base-url` ask for: None for `offline` (where the
+/// other two are refused, not ignored).
+pub fn model_flags(
+    provider: Provider,
+    model: &Option<String>,
+    base_url: &Option<String>,
+) -> Result<Option<Overrides>, Error> {
+    match provider {
+        Provider::Offline if model.is_some() || base_url.is_some() => Err(Error::usage(
             "--model and --base-url apply to --provider openai",
         )),
-        Provider::Offline => Ok(Drafting::Offline),
-        Provider::Openai => Ok(Drafting::Llm {
-            overrides: Overrides {
-                model: args.model.clone(),
-                base_url: args.base_url.clone(),
-            },
+        Provider::Offline => Ok(None),
+        Provider::Openai => Ok(Some(Overrides {
+            model: model.clone(),
+            base_url: base_url.clone(),
+        })),
+    }
+}
+
+/// The drafter the flags ask for; progress on a terminal for a model's answers.
+pub fn drafting(cli: &Cli, args: &DraftingArgs) -> Result<Drafting, Error> {
+    match model_flags(args.provider, &args.model, &args.base_url)? {
+        None => Ok(Drafting::Offline),
+        Some(overrides) => Ok(Drafting::Llm {
+            overrides,
             frozen: args.frozen,
             progress: (cli.output == Output::Human)
                 .then(|| Box::new(crate::render::llm::progress) as berth_draft::llm::Progress),

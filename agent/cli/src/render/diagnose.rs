@@ -1,6 +1,8 @@
 //! A diagnosis in; the text a person reads out: where the facts came from, each cause with its
-//! evidence and its fix, the staged files, and what to run next.
+//! evidence and its fix, what a model proposed (kept, or why not), the staged files, and what to
+//! run next.
 
+use berth_pipeline::diagnose::model::Asked;
 use berth_pipeline::diagnose::{Cause, Diagnosed, Seen};
 
 pub fn human(d: &Diagnosed) -> String {
@@ -20,6 +22,9 @@ pub fn human(d: &Diagnosed) -> String {
     }
     for n in &d.notes {
         out.push_str(&format!("note: {n}\n"));
+    }
+    if let Some(a) = &d.model {
+        out.push_str(&asked(a));
     }
     out.push_str(&staged(d));
     out
@@ -54,6 +59,37 @@ fn cause(c: &Cause) -> String {
     }
     if let Some(n) = &c.next {
         out.push_str(&format!("    run: {n}\n"));
+    }
+    out
+}
+
+/// What the model proposed for each cause the rules cannot mend: kept and staged, or not kept
+/// and why, the cause and its evidence above being what is known.
+fn asked(a: &Asked) -> String {
+    if a.proposals.is_empty() {
+        return format!(
+            "{} not asked: berth's rules have a fix or a next step for every cause above\n",
+            a.generator
+        );
+    }
+    let mut out = format!(
+        "asked {} about {} cause{} the rules cannot mend:\n",
+        a.generator,
+        a.proposals.len(),
+        if a.proposals.len() == 1 { "" } else { "s" }
+    );
+    for p in &a.proposals {
+        out.push_str(&format!("  {}  {}", p.workload, p.kind.title()));
+        if let Some(name) = &p.container {
+            out.push_str(&format!("  container {name}"));
+        }
+        match (&p.why, &p.rationale) {
+            (Some(why), _) => out.push_str(&format!(
+                "\n    not kept: {why}\n    here is what we know: the cause and its evidence above\n"
+            )),
+            (None, Some(r)) => out.push_str(&format!("\n    kept (staged below): {r}\n")),
+            (None, None) => out.push_str("\n    kept (staged below)\n"),
+        }
     }
     out
 }

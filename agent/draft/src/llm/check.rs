@@ -29,7 +29,7 @@ pub(super) fn finding(rule: &str, file: &str, message: String, hint: &str) -> Fi
 }
 
 /// A finding without its position, to tell new findings from ones the starting point has too.
-pub(super) fn signature(f: &Finding) -> String {
+pub fn signature(f: &Finding) -> String {
     format!(
         "{}|{}|{:?}|{:?}|{}",
         f.rule, f.file, f.object, f.path, f.message

@@ -214,6 +214,37 @@ pub fn check(files: &[AnswerFile], expect: &Expect, registries: &[String]) -> Ve
     out
 }
 
+/// A change of a workload's images, as a diagnosis proposes it: berth builds its images from
+/// the services, so a fix that pulls another image is never one to take from a model.
+pub fn same_images(path: &str, before: &str, after: &str) -> Vec<Finding> {
+    let images = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| YAML_IMAGE.as_ref()?.captures(l)?.get(1))
+            .map(|m| m.as_str().to_string())
+            .collect()
+    };
+    let (was, now) = (images(before), images(after));
+    if was == now {
+        return Vec::new();
+    }
+    vec![finding(
+        "image-changed",
+        path,
+        0,
+        format!("the images change from {} to {}", list(&was), list(&now)),
+        "keep the images berth built; mend the cause in the manifest around them",
+    )]
+}
+
+fn list(images: &[String]) -> String {
+    if images.is_empty() {
+        "none".into()
+    } else {
+        images.join(", ")
+    }
+}
+
 fn host_level(f: &AnswerFile) -> Vec<Finding> {
     let mut out = Vec::new();
     for (i, line) in f.contents.lines().enumerate() {
@@ -398,6 +429,20 @@ mod tests {
         assert_eq!(
             rules(&fs),
             ["guard/secret-value@s.yaml:6", "guard/secret-value@s.yaml:8"]
+        );
+    }
+
+    #[test]
+    fn a_diagnosis_may_not_change_the_images() {
+        let before = "      - name: web\n        image: todo-web:0.1.0\n";
+        assert!(same_images("d.yaml", before, &format!("{before}        env: []\n")).is_empty());
+        let after = before.replace("todo-web:0.1.0", "docker.io/someone/web:1");
+        let fs = same_images("d.yaml", before, &after);
+        assert_eq!(rules(&fs), ["guard/image-changed@d.yaml:0"]);
+        assert!(
+            fs[0]
+                .message
+                .contains("from todo-web:0.1.0 to docker.io/someone/web:1")
         );
     }
 

@@ -3,7 +3,8 @@
 //! validated; findings go back for a bounded number of repairs; what never passes is replaced by
 //! the offline draft, and the run summary and the proposal say so. Exchanges are cached by
 //! content under `.berth/cache/`, and `berth.lock` records what made each file, so unchanged
-//! inputs cost no request (and `--frozen` never makes one).
+//! inputs cost no request (and `--frozen` never makes one). `mend` asks the same model, through
+//! the same transport and guard, to mend a failure `berth diagnose` names but cannot fix.
 
 mod answer;
 mod cache;
@@ -12,6 +13,7 @@ mod edits;
 mod error;
 mod guard;
 mod lock;
+pub mod mend;
 mod prompt;
 mod run;
 mod scrub;
@@ -21,6 +23,7 @@ mod transport;
 
 pub use answer::{Answer, AnswerFile};
 pub use cache::CACHE_DIR;
+pub use check::signature;
 pub use error::LlmError;
 pub use lock::{LOCK_FILE, Lock, LockedArtifact, LockedFile};
 pub use lock::{load as load_lock, parse as parse_lock, save as save_lock};

@@ -48,6 +48,12 @@ const BUILTIN: &[(&str, &str)] = &[
         "helm-chart",
         include_str!("../../../../prompts/helm-chart.md"),
     ),
+    // `berth diagnose`: a failure the rules cannot mend, its own system prompt and request.
+    (
+        "diagnose-system",
+        include_str!("../../../../prompts/diagnose-system.md"),
+    ),
+    ("diagnose", include_str!("../../../../prompts/diagnose.md")),
 ];
 
 /// What a first prompt is rendered from.
@@ -227,6 +233,20 @@ impl Prompts {
         })
     }
 
+    /// The system and user messages asking to mend a failed workload, secrets removed.
+    pub fn diagnose(
+        &self,
+        ctx: &impl Serialize,
+        secrets: &[String],
+    ) -> Result<Vec<Message>, LlmError> {
+        let system = self.render("diagnose-system", ctx)?;
+        let user = self.render("diagnose", ctx)?;
+        Ok(vec![
+            Message::new("system", scrub(system.trim(), secrets)),
+            Message::new("user", scrub(user.trim(), secrets)),
+        ])
+    }
+
     /// The request to fix `findings`, secrets removed; and the repair template's version.
     pub fn repair(
         &self,
@@ -300,7 +320,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = Prompts::load(dir.path()).unwrap();
         for (name, _) in BUILTIN {
-            if name.starts_with('_') || *name == "system" || *name == "repair" {
+            if name.starts_with('_')
+                || name.starts_with("diagnose")
+                || *name == "system"
+                || *name == "repair"
+            {
                 continue;
             }
             let mut c = ctx();

@@ -58,6 +58,47 @@ pub fn mend(
     })
 }
 
+/// The document of `object` in `text` (the file at `path`): its index among the file's parts
+/// and its text, as the model is shown it.
+pub fn document(path: &str, text: &str, object: &ObjectRef) -> Result<(usize, String), FixError> {
+    for (i, chunk) in split(text).into_iter().enumerate() {
+        let Some(value) = parse(path, &chunk.1)? else {
+            continue;
+        };
+        if rules::same(&ObjectRef::of(&value), object) {
+            return Ok((i, chunk.1));
+        }
+    }
+    Err(FixError::NotFound {
+        path: path.into(),
+        object: object.to_string(),
+    })
+}
+
+/// `text` with its part `index` replaced by `body`, when `body` is still the document of
+/// `object`; the rest of the file byte for byte. Err says what the new body is instead.
+pub fn replace(
+    path: &str,
+    text: &str,
+    index: usize,
+    body: &str,
+    object: &ObjectRef,
+) -> Result<String, String> {
+    let value = parse(path, body)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the document holds no object any more".to_string())?;
+    let now = ObjectRef::of(&value);
+    if !rules::same(&now, object) {
+        return Err(format!("the document is {now} now, not {object}"));
+    }
+    let mut chunks = split(text);
+    let Some(chunk) = chunks.get_mut(index) else {
+        return Err(format!("{path} changed while the model answered"));
+    };
+    chunk.1 = body.to_string();
+    Ok(join(&chunks))
+}
+
 /// The file cut at its `---` lines: (the separator line, or "" for the first part; the text).
 fn split(text: &str) -> Vec<(String, String)> {
     let mut out = vec![(String::new(), String::new())];

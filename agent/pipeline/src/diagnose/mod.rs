@@ -6,10 +6,12 @@
 
 pub mod cause;
 mod fix;
+pub mod model;
 mod quantity;
 pub mod rules;
 
 pub use cause::{Cause, Fix, Kind};
+pub use model::Model;
 
 use berth_cluster::apply::objects::Object;
 use berth_cluster::apply::{self, ApplyError, ApplyResult, ObjectRef, RolloutResult};
@@ -66,6 +68,9 @@ pub struct Diagnosed {
     /// Why a fix could not be staged, or what else the reader should know.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// With an LLM configured: what it proposed for the causes the rules cannot mend.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<model::Asked>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,19 +91,21 @@ impl Diagnosed {
 }
 
 /// Diagnoses the app from the cluster, falling back to the last failed apply's record; with
-/// `stage`, the fixes are staged.
+/// `stage`, the fixes are staged (and, with a `model`, what it proposes for the causes the
+/// rules cannot mend, once checked).
 pub fn diagnose(
     root: &Path,
     plans: &[Plan],
     opts: &apply::Options,
     stage: bool,
+    model: Option<&Model>,
 ) -> Result<Diagnosed, Error> {
     let approved = approved_objects(root)?;
     let refs: Vec<ObjectRef> = approved.iter().map(Object::reference).collect();
     let inspected = match apply::inspect(&refs, opts) {
         Ok(i) => i,
         Err(e) if unreachable(&e) => {
-            return from_record(root, &approved, Some(e.to_string()), stage);
+            return from_record(root, &approved, Some(e.to_string()), stage, model);
         }
         Err(e) => return Err(e.into()),
     };
@@ -108,7 +115,7 @@ pub fn diagnose(
         .filter(|r| !r.rollout.is_ready())
         .collect();
     if failing.is_empty() && root.join(RECORD).is_file() {
-        let mut d = from_record(root, &approved, None, stage)?;
+        let mut d = from_record(root, &approved, None, stage, model)?;
         d.context = Some(inspected.context.clone());
         d.ready = ready(&inspected.rollouts);
         d.absent = inspected.absent;
@@ -124,9 +131,10 @@ pub fn diagnose(
         causes,
         staged: vec![],
         notes: vec![],
+        model: None,
     };
     if stage {
-        stage_fixes(root, &approved, &mut d)?;
+        stage_fixes(root, &approved, &mut d, model)?;
     }
     Ok(d)
 }
@@ -135,7 +143,7 @@ pub fn diagnose(
 /// fixes are staged.
 pub fn recorded(root: &Path, stage: bool) -> Result<Diagnosed, Error> {
     let approved = approved_objects(root)?;
-    from_record(root, &approved, None, stage)
+    from_record(root, &approved, None, stage, None)
 }
 
 /// After an apply: the causes of its failed rollouts (kept in RECORD for after the roll
@@ -177,8 +185,9 @@ pub fn after_apply(
         causes,
         staged: vec![],
         notes: vec![],
+        model: None,
     };
-    stage_fixes(root, &approved, &mut d)?;
+    stage_fixes(root, &approved, &mut d, None)?;
     Ok(Some(d))
 }
 
@@ -245,6 +254,7 @@ fn from_record(
     approved: &[Object],
     why: Option<String>,
     stage: bool,
+    model: Option<&Model>,
 ) -> Result<Diagnosed, Error> {
     let path = root.join(RECORD);
     let text = match std::fs::read_to_string(&path) {
@@ -277,17 +287,55 @@ fn from_record(
             })
             .into_iter()
             .collect(),
+        model: None,
     };
     if stage {
-        stage_fixes(root, approved, &mut d)?;
+        stage_fixes(root, approved, &mut d, model)?;
     }
     Ok(d)
 }
 
+/// A file as the fixes leave it: its text, what mends it, and whether a model proposed any of it.
+struct Pending {
+    text: String,
+    mends: Vec<String>,
+    by_model: bool,
+}
+
+/// The file at `path` as the fixes so far leave it, read on first use.
+fn pending<'a>(
+    root: &Path,
+    files: &'a mut BTreeMap<String, Pending>,
+    path: &str,
+) -> Result<&'a mut Pending, Error> {
+    use std::collections::btree_map::Entry;
+    Ok(match files.entry(path.to_string()) {
+        Entry::Occupied(e) => e.into_mut(),
+        Entry::Vacant(v) => {
+            let text =
+                std::fs::read_to_string(root.join(path)).map_err(|e| RecordError::Staged {
+                    path: path.to_string(),
+                    message: format!("cannot read: {e}"),
+                })?;
+            v.insert(Pending {
+                text,
+                mends: vec![],
+                by_model: false,
+            })
+        }
+    })
+}
+
 /// Stages the fixes of `d.causes`, merged into the staged set (a staged draft of the same file
-/// is replaced; the rest stay), and validates them.
-fn stage_fixes(root: &Path, approved: &[Object], d: &mut Diagnosed) -> Result<(), Error> {
-    let mut files: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+/// is replaced; the rest stay), and validates them. With a `model`, each cause the rules cannot
+/// mend is put to it after the rules' fixes are made, on the file as they leave it.
+fn stage_fixes(
+    root: &Path,
+    approved: &[Object],
+    d: &mut Diagnosed,
+    model: Option<&Model>,
+) -> Result<(), Error> {
+    let mut files: BTreeMap<String, Pending> = BTreeMap::new();
     for c in &d.causes {
         let Some(f) = &c.fix else { continue };
         let target = match f {
@@ -301,27 +349,25 @@ fn stage_fixes(root: &Path, approved: &[Object], d: &mut Diagnosed) -> Result<()
             ));
             continue;
         };
-        let path = object.path.clone();
-        let entry = match files.entry(path.clone()) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(v) => {
-                let text =
-                    std::fs::read_to_string(root.join(&path)).map_err(|e| RecordError::Staged {
-                        path: path.clone(),
-                        message: format!("cannot read: {e}"),
-                    })?;
-                v.insert((text, vec![]))
-            }
-        };
-        match fix::mend(&path, &entry.0, &c.workload, c.container.as_deref(), f) {
+        let entry = pending(root, &mut files, &object.path)?;
+        match fix::mend(
+            &object.path,
+            &entry.text,
+            &c.workload,
+            c.container.as_deref(),
+            f,
+        ) {
             Ok(text) => {
-                entry.0 = text;
-                entry.1.push(describe(c, f));
+                entry.text = text;
+                entry.mends.push(describe(c, f));
             }
             Err(e) => d.notes.push(format!("{}: {e}", c.kind.title())),
         }
     }
-    files.retain(|_, (_, mends)| !mends.is_empty());
+    if let Some(m) = model {
+        d.model = Some(ask_model(root, approved, &d.causes, m, &mut files)?);
+    }
+    files.retain(|_, p| !p.mends.is_empty());
     if files.is_empty() {
         return Ok(());
     }
@@ -330,42 +376,96 @@ fn stage_fixes(root: &Path, approved: &[Object], d: &mut Diagnosed) -> Result<()
         Err(RecordError::NothingStaged { .. }) => Staged::default(),
         Err(e) => return Err(e.into()),
     };
-    for (path, (text, mends)) in &files {
-        staged.proposals.retain(|p| &p.path != path);
-        staged.removed.retain(|p| p != path);
+    let by_model = model.map(|m| format!("{GENERATOR} (llm {})", m.generator()));
+    for (path, p) in &files {
+        staged.proposals.retain(|x| &x.path != path);
+        staged.removed.retain(|x| x != path);
         staged.proposals.push(Proposal {
             path: path.clone(),
             artifact: format!("fix:{path}"),
-            generator: GENERATOR.into(),
+            generator: match (&by_model, p.by_model) {
+                (Some(g), true) => g.clone(),
+                _ => GENERATOR.into(),
+            },
             sources: vec![],
-            sha256: record::sha256_hex(text.as_bytes()),
-            notes: mends.clone(),
+            sha256: record::sha256_hex(p.text.as_bytes()),
+            notes: p.mends.clone(),
             base: None,
-            contents: text.clone(),
+            contents: p.text.clone(),
         });
     }
     record::stage(root, &staged)?;
     let report = crate::validate::project(root)?;
     let paths: Vec<&str> = files.keys().map(String::as_str).collect();
     let stamps = crate::validate::stamps(&report, &paths);
-    for (path, (_, mends)) in files {
+    for (path, p) in files {
         let v = stamps.get(&path);
         d.staged.push(StagedFix {
             errors: v.map_or(0, |v| v.errors),
             warnings: v.map_or(0, |v| v.warnings),
             path,
-            mends,
+            mends: p.mends,
         });
     }
     Ok(())
 }
 
-/// One line on what a fix changes, for the staged file's notes and the output.
-fn describe(c: &Cause, f: &Fix) -> String {
-    let who = match &c.container {
+/// Puts each cause the rules cannot mend to the model; a proposal that passes is made in
+/// `files`, one that does not is reported with its reason, and its cause stays as it was.
+fn ask_model(
+    root: &Path,
+    approved: &[Object],
+    causes: &[Cause],
+    m: &Model,
+    files: &mut BTreeMap<String, Pending>,
+) -> Result<model::Asked, Error> {
+    let secrets = model::secret_values(approved);
+    let mut asked = model::Asked {
+        generator: m.generator(),
+        proposals: vec![],
+    };
+    for c in causes.iter().filter(|c| model::askable(c)) {
+        let outcome = match rules::find(approved, &c.workload) {
+            None => Err(format!("no approved manifest holds {}", c.workload)),
+            Some(object) => {
+                let entry = pending(root, files, &object.path)?;
+                let mended = model::mend(root, m, c, &object.path, &entry.text, &secrets);
+                mended.map(|(text, rationale)| {
+                    entry.text = text;
+                    entry.by_model = true;
+                    entry.mends.push(format!(
+                        "{}: {rationale} ({}, proposed by {})",
+                        who(c),
+                        c.kind.title(),
+                        asked.generator
+                    ));
+                    rationale
+                })
+            }
+        };
+        asked.proposals.push(model::Proposal {
+            kind: c.kind,
+            workload: c.workload.clone(),
+            container: c.container.clone(),
+            kept: outcome.is_ok(),
+            rationale: outcome.as_ref().ok().cloned(),
+            why: outcome.err(),
+        });
+    }
+    Ok(asked)
+}
+
+/// The workload, and its container when the cause names one.
+fn who(c: &Cause) -> String {
+    match &c.container {
         Some(name) => format!("{} container {name}", c.workload),
         None => c.workload.to_string(),
-    };
+    }
+}
+
+/// One line on what a fix changes, for the staged file's notes and the output.
+fn describe(c: &Cause, f: &Fix) -> String {
+    let who = who(c);
     match f {
         Fix::MemoryLimit { to } => format!(
             "{who}: resources.limits.memory to {to} ({})",

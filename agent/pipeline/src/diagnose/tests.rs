@@ -388,3 +388,43 @@ fn a_failure_no_rule_knows_is_reported_with_what_was_seen() {
         Some("kubectl -n shop describe deployment web")
     );
 }
+
+#[test]
+fn the_model_sees_one_document_and_its_change_replaces_only_that_one() {
+    let (i, doc) = super::fix::document("w.yaml", FILE, &web()).unwrap();
+    assert!(
+        doc.starts_with("apiVersion: apps/v1\nkind: Deployment\n"),
+        "{doc}"
+    );
+    assert!(!doc.contains("kind: Secret") && !doc.contains("# Generated"));
+    let changed = doc.replace("replicas: 1", "replicas: 2");
+    let file = super::fix::replace("w.yaml", FILE, i, &changed, &web()).unwrap();
+    assert_eq!(file, FILE.replace("replicas: 1", "replicas: 2"));
+    // A change that makes it another object is not a fix of this one.
+    let renamed = doc.replace("name: web\n  namespace", "name: other\n  namespace");
+    let e = super::fix::replace("w.yaml", FILE, i, &renamed, &web()).unwrap_err();
+    assert!(e.contains("not deployment.apps/web -n shop"), "{e}");
+}
+
+#[test]
+fn only_causes_the_rules_cannot_mend_go_to_a_model() {
+    let crash = one(&failed(
+        pod(ended("Error", 1, &["boom"]), vec![]),
+        vec![],
+        vec![],
+    ));
+    assert_eq!(crash.kind, Kind::Crash);
+    assert!(super::model::askable(&crash));
+    let mut oom = crash.clone();
+    oom.kind = Kind::OutOfMemory;
+    assert!(
+        !super::model::askable(&oom),
+        "memory without a limit is the person's call"
+    );
+    let mut fixed = crash;
+    fixed.fix = Some(Fix::WritableDir { path: "/x".into() });
+    assert!(
+        !super::model::askable(&fixed),
+        "the rules' own fix comes first"
+    );
+}

@@ -126,7 +126,7 @@ pub fn diagnose(
         };
         let plans: Vec<_> = plans.into_iter().map(|(_, p)| p).collect();
         let opts = berth_cluster::apply::Options::default();
-        berth_pipeline::diagnose::diagnose(root, &plans, &opts, true)?
+        berth_pipeline::diagnose::diagnose(root, &plans, &opts, true, None)?
     } else {
         berth_pipeline::diagnose::recorded(root, true)?
     };

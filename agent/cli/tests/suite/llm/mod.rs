@@ -5,6 +5,7 @@
 mod answers;
 mod cache;
 mod concurrency;
+mod diagnose;
 mod edits;
 mod real;
 mod scripted;
