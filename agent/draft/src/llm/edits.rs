@@ -156,6 +156,17 @@ fn occurrences(text: &str, find: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// The only file's name, garbled by a small model: a name with no extension or with the
+/// file's own (never another kind of file, such as the app's code), and text the file has.
+fn garbled(named: &str, file: &str, text: &str, find: &str) -> bool {
+    let ext = |p: &str| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        name.rsplit_once('.').map(|(_, e)| e.to_string())
+    };
+    let same_kind = ext(named).is_none() || ext(named) == ext(file);
+    same_kind && !find.is_empty() && !occurrences(text, find).is_empty()
+}
+
 /// Applies `edits` to the starting point `offline` (path, contents), in order. A file the
 /// starting point does not have is proposed whole by an edit with nothing to find (the guard
 /// then decides whether the artifact owns it); an edit with nothing to find and nothing to put
@@ -168,14 +179,16 @@ pub fn apply(offline: &[(String, String)], edits: &[Edit]) -> Result<Applied, Ve
         let n = n + 1;
         let path = e.path.trim().trim_start_matches("./").to_string();
         // An edit may leave the path out (a single-file artifact), or name the file by its
-        // bare name or its folder, when that names one file of the starting point.
+        // bare name or its folder, when that names one file of the starting point. With one
+        // file, a small model often garbles its name ("<the file below>"): the text it finds
+        // is what places the edit, and the file written stays the artifact's own.
         let folder = format!("{}/", path.trim_end_matches('/'));
         let slot = files.iter().position(|(p, _)| *p == path).or_else(|| {
             let by_name: Vec<usize> = files
                 .iter()
                 .enumerate()
-                .filter(|(_, (p, _))| {
-                    path.is_empty() && offline.len() == 1
+                .filter(|(_, (p, text))| {
+                    offline.len() == 1 && (path.is_empty() || garbled(&path, p, text, &e.find))
                         || !path.is_empty()
                             && (p.rsplit('/').next() == Some(path.as_str())
                                 || !e.find.is_empty() && p.starts_with(&folder))
@@ -305,6 +318,30 @@ mod tests {
             a.files[0].contents,
             "FROM node:22.1-alpine\nUSER 1000   \nEXPOSE 8081\nUSER 1001\n"
         );
+    }
+
+    #[test]
+    fn with_one_file_a_garbled_name_is_placed_by_the_text_it_finds() {
+        let one = vec![(
+            "manifests/k8s/a.yaml".to_string(),
+            "spec:\n  replicas: 1\n".to_string(),
+        )];
+        let a = apply(
+            &one,
+            &[edit("<the file below>", "  replicas: 1", "  replicas: 2")],
+        )
+        .unwrap();
+        assert_eq!(a.files.len(), 1);
+        assert_eq!(a.files[0].path, "manifests/k8s/a.yaml");
+        assert_eq!(a.files[0].contents, "spec:\n  replicas: 2\n");
+        // Text the file does not have is still not found, and a second file is still no edit
+        // of the first.
+        let e = apply(
+            &one,
+            &[edit("../src/a.yaml", "  replicas: 9", "  replicas: 2")],
+        )
+        .unwrap_err();
+        assert_eq!(e[0].rule, "answer/edit-unknown-file");
     }
 
     #[test]

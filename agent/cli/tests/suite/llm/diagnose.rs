@@ -8,7 +8,7 @@ use super::super::apply::approve_files;
 use super::scripted::{Reply, Request, Server, edits};
 use super::*;
 
-const DEPLOYMENT: &str = "manifests/k8s/backend-deployment.yaml";
+pub(super) const DEPLOYMENT: &str = "manifests/k8s/backend-deployment.yaml";
 const SECRET: &str = "manifests/k8s/backend-secret.yaml";
 /// In a log line of the record, matching no pattern the scrubber knows: only the approved
 /// Secret says it is one.
@@ -19,6 +19,11 @@ const PASSWORD: &str = "hunter2-s3cret-value";
 /// The backend Deployment and a Secret approved, berth.toml pointing at `url`, and the record
 /// of an apply that saw the backend crash for want of a setting.
 fn project(url: &str) -> tempfile::TempDir {
+    project_for(url, MODEL, "retry_backoff = \"10ms\"\n")
+}
+
+/// The same project for the model `model` at `url`, with more `[llm]` settings.
+pub(super) fn project_for(url: &str, model: &str, settings: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let deployment = std::fs::read_to_string(repo().join(DEPLOYMENT)).unwrap();
     let secret = format!(
@@ -27,7 +32,7 @@ fn project(url: &str) -> tempfile::TempDir {
     approve_files(dir.path(), &[(DEPLOYMENT, &deployment), (SECRET, &secret)]);
     std::fs::write(
         dir.path().join("berth.toml"),
-        format!("[llm]\nbase_url = \"{url}\"\nmodel = \"{MODEL}\"\nretry_backoff = \"10ms\"\n"),
+        format!("[llm]\nbase_url = \"{url}\"\nmodel = \"{model}\"\n{settings}"),
     )
     .unwrap();
     let record = serde_json::json!({
@@ -57,7 +62,7 @@ fn project(url: &str) -> tempfile::TempDir {
 }
 
 /// berth diagnose with no cluster to read (the record is what it diagnoses).
-fn diagnose(dir: &Path, extra: &[&str]) -> Output {
+pub(super) fn diagnose(dir: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["diagnose", "--provider", "openai"];
     args.extend_from_slice(extra);
     run(dir, &args, &[("KUBECONFIG", "no-such-kubeconfig")])
@@ -73,7 +78,7 @@ fn mending() -> String {
 }
 
 /// The tree outside .berth/staged/ (and the lock every run takes).
-fn tree(dir: &Path) -> Vec<String> {
+pub(super) fn tree(dir: &Path) -> Vec<String> {
     listing(dir)
         .into_iter()
         .filter(|p| !p.starts_with(".berth/staged/") && p != ".berth/lock")

@@ -151,3 +151,53 @@ fn a_small_real_model_one_artifact_at_a_time_without_streaming_counts_its_tokens
         stderr(&check)
     );
 }
+
+/// `berth diagnose --provider openai` with the real model, on the record of a crash the rules
+/// cannot mend: whatever the model answers, a proposal is staged only when it validates, one
+/// that is not kept says why and leaves the cause and its evidence, and nothing outside
+/// `.berth/staged/` changes.
+#[test]
+fn a_small_real_model_diagnosing_a_crash_is_kept_only_when_valid() {
+    let Some((url, model)) = server() else { return };
+    let dir = super::diagnose::project_for(&url, &model, SETTINGS);
+    let before = super::diagnose::tree(dir.path());
+    let out = super::diagnose::diagnose(dir.path(), &["-o", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let proposals = result["model"]["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1, "{result:#}");
+    let p = &proposals[0];
+    eprintln!(
+        "{model}: diagnose of a crash: kept {}, {}",
+        p["kept"],
+        p["why"].as_str().or(p["rationale"].as_str()).unwrap_or("")
+    );
+    assert_eq!(result["causes"][0]["kind"], "crash", "{result:#}");
+    assert!(
+        !result["causes"][0]["evidence"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the evidence stays: {result:#}"
+    );
+    if p["kept"] == true {
+        let staged = result["staged"].as_array().unwrap();
+        assert!(
+            staged.iter().all(|s| s["errors"] == 0),
+            "a kept proposal validates: {result:#}"
+        );
+        let generator = proposal(dir.path(), super::diagnose::DEPLOYMENT)["generator"].clone();
+        assert_eq!(generator, format!("berth diagnose (llm openai/{model})"));
+    } else {
+        assert!(p["why"].as_str().is_some_and(|w| !w.is_empty()), "{p:#}");
+        assert!(
+            !dir.path()
+                .join(".berth/staged")
+                .join("files")
+                .join(super::diagnose::DEPLOYMENT)
+                .exists(),
+            "nothing staged for an answer not kept"
+        );
+    }
+    assert_eq!(super::diagnose::tree(dir.path()), before);
+}
