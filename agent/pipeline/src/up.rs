@@ -76,6 +76,16 @@ pub fn run(
     });
 
     stage(Stage::Draft);
+    // The model that drafted is the one asked about a failure the rules cannot mend; answers
+    // frozen in berth.lock mean no model is asked, after the rollout either.
+    let model = match &opts.drafting {
+        Drafting::Llm {
+            overrides,
+            frozen: false,
+            ..
+        } => Some(overrides.clone()),
+        _ => None,
+    };
     let drafted = draft::draft(root, &plan, opts.drafting)?;
     stage(Stage::Diff);
     sink(&Event::ProposalReady {
@@ -199,6 +209,7 @@ pub fn run(
         let mended = match mend(
             root,
             &plan,
+            model.as_ref(),
             &outcome.result,
             opts.policy,
             &cluster,
@@ -254,9 +265,11 @@ struct Mended {
 /// A failed rollout's causes; the fixes berth can make staged and put to the same approval as
 /// the drafts; the approved ones applied and waited for once more (never more: a fix that
 /// fails again is diagnosed again and left for the person).
+#[allow(clippy::too_many_arguments)]
 fn mend(
     root: &Path,
     plan: &Plan,
+    model: Option<&berth_draft::llm::Overrides>,
     failed: &ApplyResult,
     policy: ApprovalPolicy,
     cluster: &apply::Options,
@@ -267,7 +280,8 @@ fn mend(
         stage: Stage::Diagnose,
     });
     let plans = std::slice::from_ref(plan);
-    let Some(d) = diagnose::after_apply(root, plans, failed)? else {
+    let model = model.map(|o| diagnose::Model::new(root, o)).transpose()?;
+    let Some(d) = diagnose::after_apply(root, plans, failed, model.as_ref())? else {
         return Ok(Mended {
             diagnosis: None,
             again: None,
@@ -331,7 +345,7 @@ fn mend(
     });
     let again = apply::apply(root, cluster, &|e| sink(&Event::Apply(e.clone())))?;
     // A good rollout clears the record; a failed one is diagnosed (and its fixes staged) anew.
-    if let Some(d) = diagnose::after_apply(root, plans, &again.result)? {
+    if let Some(d) = diagnose::after_apply(root, plans, &again.result, None)? {
         out.diagnosis = Some(d);
     }
     out.again = Some(again);

@@ -23,7 +23,7 @@ pub fn options(c: &ClusterArgs) -> Options {
 fn diagnosis(root: &Path, result: &apply::ApplyResult) -> Option<diagnose::Diagnosed> {
     let plans = berth_pipeline::project::plans(None, root, root).unwrap_or_default();
     let plans: Vec<_> = plans.into_iter().map(|(_, p)| p).collect();
-    match diagnose::after_apply(root, &plans, result) {
+    match diagnose::after_apply(root, &plans, result, None) {
         Ok(d) => d,
         Err(e) => {
             crate::output::eprintln_safe(&format!("berth: could not diagnose the failure: {e}"));

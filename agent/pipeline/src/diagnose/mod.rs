@@ -152,6 +152,7 @@ pub fn after_apply(
     root: &Path,
     plans: &[Plan],
     result: &ApplyResult,
+    model: Option<&Model>,
 ) -> Result<Option<Diagnosed>, Error> {
     let failing: Vec<&RolloutResult> = result
         .rollouts
@@ -187,7 +188,7 @@ pub fn after_apply(
         notes: vec![],
         model: None,
     };
-    stage_fixes(root, &approved, &mut d, None)?;
+    stage_fixes(root, &approved, &mut d, model)?;
     Ok(Some(d))
 }
 
