@@ -291,3 +291,90 @@ fn kubectl_json(kc: &Path, args: &[&str]) -> serde_json::Value {
     let out = super::cluster::kubectl(kc, args);
     serde_json::from_slice(&out.stdout).unwrap_or_default()
 }
+
+/// `berth up --yes` on a project whose app needs more memory than berth's default limit (its
+/// start-up holds 300 MB; Python's default limit is 256Mi): the first rollout is OOM-killed
+/// for real, the diagnose stage stages the doubled limit, the same approval policy as the
+/// drafts approves it (it validates), and up applies once more: the app is then available.
+#[test]
+fn berth_up_mends_an_oom_kill_and_the_app_rolls_out() {
+    let Some(kc) = node() else { return };
+    let _mirror = super::node::mirror();
+    fresh_namespace(&kc, "ballast");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("tests/fixtures/layouts/root"), dir.path());
+    std::fs::rename(
+        dir.path().join("specs/001-quotes"),
+        dir.path().join("specs/001-ballast"),
+    )
+    .unwrap();
+    let main = dir.path().join("main.py");
+    let code = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        format!("{code}\n# Held for the life of the process: more than the default limit.\nBALLAST = \"x\" * (300 * 1024 * 1024)\n"),
+    )
+    .unwrap();
+
+    let out = berth_with(
+        dir.path(),
+        &kc,
+        &[
+            "up",
+            "--yes",
+            "--allow-context",
+            "berth-node",
+            "--timeout",
+            "240s",
+            "-o",
+            "json",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let text = transcript(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let result: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    let cause = &result["diagnosis"]["causes"][0];
+    assert_eq!(cause["kind"], "out_of_memory", "{result:#}");
+    assert!(
+        result["failed_apply"].is_object(),
+        "the first apply failed: {result:#}"
+    );
+    let staged = result["diagnosis"]["staged"].as_array().unwrap();
+    assert_eq!(staged.len(), 1, "{result:#}");
+    assert_eq!(staged[0]["errors"], 0, "{result:#}");
+
+    let limit = super::node::kubectl(
+        &kc,
+        &[
+            "-n",
+            "ballast",
+            "get",
+            "deployment",
+            "-o",
+            "jsonpath={.items[0].spec.template.spec.containers[0].resources.limits.memory}",
+        ],
+    );
+    assert_eq!(limit.trim(), "512Mi");
+    let available = super::node::kubectl(
+        &kc,
+        &[
+            "-n",
+            "ballast",
+            "get",
+            "deployment",
+            "-o",
+            "jsonpath={.items[0].status.availableReplicas}",
+        ],
+    );
+    assert_eq!(available.trim(), "1", "{text}");
+    // The approved manifest is the one the cluster has: the fix went through approval.
+    let approved = listing(dir.path())
+        .into_iter()
+        .find(|f| f.starts_with("manifests/k8s/") && f.ends_with("-deployment.yaml"))
+        .unwrap();
+    let approved = std::fs::read_to_string(dir.path().join(approved)).unwrap();
+    assert!(approved.contains("memory: 512Mi"), "{approved}");
+    super::node::kubectl(&kc, &["delete", "namespace", "ballast", "--wait=false"]);
+}
