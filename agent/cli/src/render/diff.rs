@@ -2,7 +2,7 @@
 //! person out. Colour only when enabled (a terminal, --color, NO_COLOR).
 
 use super::table;
-use berth_core::diff::{Change, FileDiff, unified};
+use berth_core::diff::{Change, Conflict, FileDiff, unified};
 use berth_core::record::Staged;
 use berth_core::review::overview::Overview;
 use console::style;
@@ -15,6 +15,10 @@ pub fn change_word(d: &FileDiff) -> String {
         Change::Removed => style("removed").red().to_string(),
     };
     match (&d.conflict, &d.base) {
+        (Some(Conflict::NotWrittenByBerth), _) => format!(
+            "{word}, {}",
+            style("the authors' file: kept unless you approve berth's change").yellow()
+        ),
         (Some(c), _) => format!(
             "{word}, {}",
             style(format!("conflict: {}", c.describe())).red().bold()
@@ -145,8 +149,19 @@ pub fn patch(d: &FileDiff, findings: &[berth_core::validate::Finding]) -> String
             }
             _ => {}
         }
-        if let Some(c) = &d.conflict {
-            out.push_str(
+        match &d.conflict {
+            // The authors' own file: berth's draft is shown as a change to it, not as edits
+            // to undo; it is still kept unless a person approves the change.
+            Some(Conflict::NotWrittenByBerth) => out.push_str(
+                &style(
+                    "the authors' file (berth never wrote it): the diff is berth's change to it; \
+                     approving replaces it\n",
+                )
+                .yellow()
+                .bold()
+                .to_string(),
+            ),
+            Some(c) => out.push_str(
                 &style(format!(
                     "conflict: {}; approving overwrites those edits\n",
                     c.describe()
@@ -154,7 +169,8 @@ pub fn patch(d: &FileDiff, findings: &[berth_core::validate::Finding]) -> String
                 .red()
                 .bold()
                 .to_string(),
-            );
+            ),
+            None => {}
         }
         let text = unified(d, 3);
         out.push_str(&colorize(&super::review::with_findings(&text, findings)));
