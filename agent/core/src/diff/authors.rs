@@ -113,20 +113,17 @@ fn objects(path: &str, text: &str) -> Vec<Object> {
     out
 }
 
-/// The file cut at its `---` lines: (the first line of each part, its text).
+/// The file's documents with something in them: (the line each starts on, its text).
 fn documents(text: &str) -> Vec<(usize, String)> {
-    let mut out = vec![(1, String::new())];
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        if line.trim_end() == "---" {
-            out.push((i + 2, String::new()));
-        } else if let Some(last) = out.last_mut() {
-            last.1.push_str(line);
+    let mut line = 1;
+    let mut out = Vec::new();
+    for (sep, body) in crate::validate::yaml::split_documents(text) {
+        line += usize::from(!sep.is_empty());
+        if crate::validate::yaml::meaningful(&body) {
+            out.push((line, body.clone()));
         }
+        line += body.lines().count();
     }
-    out.retain(|(_, body)| {
-        body.lines()
-            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-    });
     out
 }
 

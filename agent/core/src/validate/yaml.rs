@@ -658,3 +658,23 @@ mod tests {
         assert_eq!(docs[0].value["kind"], "Pod");
     }
 }
+
+/// The file cut at its `---` lines, for rewriting or quoting one document and leaving the
+/// others byte for byte: (the separator line, or "" for the first part; the text up to the next).
+pub fn split_documents(text: &str) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), String::new())];
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            out.push((line.to_string(), String::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.1.push_str(line);
+        }
+    }
+    out
+}
+
+/// A document with something besides comments and blank lines in it.
+pub fn meaningful(body: &str) -> bool {
+    body.lines()
+        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+}

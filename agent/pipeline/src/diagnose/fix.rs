@@ -5,6 +5,7 @@
 use super::cause::Fix;
 use super::rules;
 use berth_cluster::apply::ObjectRef;
+use berth_core::validate::yaml::split_documents;
 use serde_json::{Value, json};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +34,7 @@ pub fn mend(
         Fix::GenerateSecretKey { secret, .. } => secret,
         _ => object,
     };
-    let mut chunks = split(text);
+    let mut chunks = split_documents(text);
     for chunk in chunks.iter_mut() {
         let Some(mut value) = parse(path, &chunk.1)? else {
             continue;
@@ -61,7 +62,7 @@ pub fn mend(
 /// The document of `object` in `text` (the file at `path`): its index among the file's parts
 /// and its text, as the model is shown it.
 pub fn document(path: &str, text: &str, object: &ObjectRef) -> Result<(usize, String), FixError> {
-    for (i, chunk) in split(text).into_iter().enumerate() {
+    for (i, chunk) in split_documents(text).into_iter().enumerate() {
         let Some(value) = parse(path, &chunk.1)? else {
             continue;
         };
@@ -91,25 +92,12 @@ pub fn replace(
     if !rules::same(&now, object) {
         return Err(format!("the document is {now} now, not {object}"));
     }
-    let mut chunks = split(text);
+    let mut chunks = split_documents(text);
     let Some(chunk) = chunks.get_mut(index) else {
         return Err(format!("{path} changed while the model answered"));
     };
     chunk.1 = body.to_string();
     Ok(join(&chunks))
-}
-
-/// The file cut at its `---` lines: (the separator line, or "" for the first part; the text).
-fn split(text: &str) -> Vec<(String, String)> {
-    let mut out = vec![(String::new(), String::new())];
-    for line in text.split_inclusive('\n') {
-        if line.trim_end() == "---" {
-            out.push((line.to_string(), String::new()));
-        } else if let Some(last) = out.last_mut() {
-            last.1.push_str(line);
-        }
-    }
-    out
 }
 
 fn join(chunks: &[(String, String)]) -> String {
@@ -121,10 +109,7 @@ fn join(chunks: &[(String, String)]) -> String {
 
 /// The object of one document, or None for a document of comments only.
 fn parse(path: &str, body: &str) -> Result<Option<Value>, FixError> {
-    let meaningful = body
-        .lines()
-        .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    if !meaningful {
+    if !berth_core::validate::yaml::meaningful(body) {
         return Ok(None);
     }
     let v: Value = serde_saphyr::from_str(body).map_err(|e| FixError::Parse {
