@@ -19,5 +19,6 @@ mod review;
 mod review_hunks;
 mod review_tmux;
 mod schema;
+mod stacks;
 mod tools;
 mod validate;
