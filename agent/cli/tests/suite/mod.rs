@@ -11,6 +11,7 @@ mod node_diagnose;
 mod node_failures;
 mod node_layouts;
 mod node_python;
+mod node_stacks;
 mod outage;
 mod pipeline;
 mod plan;
