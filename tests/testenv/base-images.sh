@@ -96,6 +96,12 @@
 #             images' users (bun 1000, deno 1993), DENO_DIR /deno-dir, entrypoints rewritten in
 #             sh (Deno's without tini); DENO_TLS_CA_STORE=system and SSL_CERT_FILE so they trust
 #             the host's extra CAs.
+#   php, composer, ruby
+#             Debian 12's php8.2-cli (linked as /usr/local/bin/php, PHP_INI_DIR set, no
+#             docker-php-ext-* tools), its composer 2.5 (+ unzip, git) standing in for
+#             composer:2.8, and ruby3.1 + bundler 2.3 (linked in /usr/local/bin, GEM_HOME and
+#             BUNDLE_APP_CONFIG /usr/local/bundle) for ruby:3.1-slim. Only when named, or with
+#             BERTH_BASE_IMAGES_STACKS2=1.
 #   redis     Debian 12's redis-server 7.0 (+ redis-tools: redis-cli, redis-benchmark) in /usr/bin
 #             instead of Redis 7.4 in /usr/local/bin; Debian's /etc/redis, /var/lib/redis and
 #             /var/log/redis removed. The real image's redis-server is built with protected-mode
@@ -165,6 +171,9 @@ declare -A REF=(
   [redis]=library/redis:7-alpine
   [bun]=oven/bun:1.4-slim
   [deno]=denoland/deno:2.9.6
+  [php]=library/php:8.2-cli
+  [composer]=library/composer:2.8
+  [ruby]=library/ruby:3.1-slim
 )
 # Other names a stand-in is pushed under: Debian 12's Python is 3.11, the version a plan asks
 # for as often as 3.12.
@@ -177,6 +186,8 @@ declare -A ALSO=(
   [python]=library/python:3.11-slim
 )
 DEFAULT=(rust distroless-cc distroless-static node nginx python golang postgres redis bun deno)
+# Only when named, or with BERTH_BASE_IMAGES_STACKS2=1: PHP, Composer and Ruby from Debian.
+STACKS2=(php composer ruby)
 JAVA=(maven temurin-jre)
 
 push=1
@@ -184,7 +195,7 @@ names=()
 for a in "$@"; do
   case "$a" in
     --no-push) push=0 ;;
-    --list) for n in "${DEFAULT[@]}" "${JAVA[@]}"; do echo "$n ${REF[$n]}"; for r in ${ALSO[$n]:-}; do echo "$n $r"; done; done; exit 0 ;;
+    --list) for n in "${DEFAULT[@]}" "${JAVA[@]}" "${STACKS2[@]}"; do echo "$n ${REF[$n]}"; for r in ${ALSO[$n]:-}; do echo "$n $r"; done; done; exit 0 ;;
     --stop) exec "$HERE/registry.sh" --stop ;;
     -h|--help) usage; exit 0 ;;
     *) [[ -n "${REF[$a]:-}" ]] || { usage; die "unknown stand-in: $a"; }; names+=("$a") ;;
@@ -193,6 +204,7 @@ done
 if [[ ${#names[@]} -eq 0 ]]; then
   names=("${DEFAULT[@]}")
   [[ "${BERTH_BASE_IMAGES_JAVA:-0}" == 1 ]] && names+=("${JAVA[@]}")
+  [[ "${BERTH_BASE_IMAGES_STACKS2:-0}" == 1 ]] && names+=("${STACKS2[@]}")
 fi
 [[ $(id -u) == 0 ]] || die "needs root (debootstrap, chroot, chown)"
 
@@ -1089,6 +1101,48 @@ EOF
   local env; mapfile -t env < <(java_env "$r")
   write_image maven "$r" --workdir "" --entrypoint '["/usr/local/bin/mvn-entrypoint.sh"]' --cmd '["mvn"]' \
     "${env[@]}" --env MAVEN_HOME=/usr/share/maven --env MAVEN_CONFIG=/root/.m2
+}
+
+php_rootfs()     { debootstrap_set php "$SUITE" ca-certificates,php8.2-cli; }
+composer_rootfs() { debootstrap_set composer "$SUITE" ca-certificates,composer,unzip,git; }
+ruby_rootfs()    { debootstrap_set ruby "$SUITE" ca-certificates,ruby3.1,ruby-rubygems,bundler; }
+
+# PHP: Debian 12's php8.2-cli where the real image keeps PHP (/usr/local/bin, PHP_INI_DIR).
+build_php() {
+  local src r; src="$(php_rootfs)"; r="$(work_copy "$src" php)"
+  ln -sf /usr/bin/php8.2 "$r/usr/local/bin/php"
+  mkdir -p "$r/usr/local/etc/php/conf.d" "$r/var/www/html"
+  cp "$r/usr/lib/php/8.2/php.ini-production" "$r/usr/local/etc/php/php.ini-production" 2>/dev/null || true
+  local ver; ver="$(chroot "$r" /usr/bin/php8.2 -r 'echo PHP_VERSION;')"
+  log "php: Debian's PHP $ver stands in for php:8.2-cli"
+  write_image php "$r" --workdir /var/www/html --cmd '["php", "-a"]' \
+    --env PHP_INI_DIR=/usr/local/etc/php --env PHP_VERSION="$ver"
+}
+
+# Composer: Debian 12's composer (2.5), unzip and git, on its PHP, in the real image's /app.
+build_composer() {
+  local src r; src="$(composer_rootfs)"; r="$(work_copy "$src" composer)"
+  mkdir -p "$r/app"
+  local ver; ver="$(chroot "$r" /usr/bin/composer --version 2>/dev/null | head -n1)"
+  log "composer: $ver stands in for composer:2.8"
+  write_image composer "$r" --workdir /app --cmd '["composer"]' \
+    --env COMPOSER_ALLOW_SUPERUSER=1 --env COMPOSER_HOME=/tmp --env COMPOSER_CACHE_DIR=/tmp/cache
+}
+
+# Ruby: Debian 12's ruby3.1 and bundler where the real slim image keeps Ruby, with its
+# GEM_HOME and bundler settings.
+build_ruby() {
+  local src r; src="$(ruby_rootfs)"; r="$(work_copy "$src" ruby)"
+  ln -sf /usr/bin/ruby3.1 "$r/usr/local/bin/ruby"
+  ln -sf /usr/bin/bundle "$r/usr/local/bin/bundle"
+  ln -sf /usr/bin/gem3.1 "$r/usr/local/bin/gem"
+  mkdir -p "$r/usr/local/bundle" && chmod 1777 "$r/usr/local/bundle"
+  local ver; ver="$(chroot "$r" /usr/bin/ruby3.1 -e 'print RUBY_VERSION')"
+  log "ruby: Debian's Ruby $ver stands in for ruby:3.1-slim"
+  write_image ruby "$r" --workdir "" --cmd '["irb"]' \
+    --env GEM_HOME=/usr/local/bundle --env BUNDLE_SILENCE_ROOT_WARNING=1 \
+    --env BUNDLE_APP_CONFIG=/usr/local/bundle --env RUBY_VERSION="$ver" --env LANG=C.UTF-8 \
+    --env PATH=/usr/local/bundle/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 }
 
 # Bun: its official glibc build under the real slim image's user, paths and entrypoint.
