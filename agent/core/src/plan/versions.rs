@@ -8,7 +8,9 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 static LANGUAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(python|node(?:\.?js)?|golang|go|rust|java)\s*v?(\d+(?:\.\d+)*)")
+    Regex::new(
+        r"(?i)(\.net(?:\s*core)?|\b(?:python|node(?:\.?js)?|golang|go|rust|java|php|ruby|deno|bun|dotnet))\s*v?(\d+(?:\.\d+)*)",
+    )
         .unwrap_or_else(|e| panic!("bad built-in pattern: {e}"))
 });
 
@@ -42,6 +44,11 @@ fn named(value: &str) -> Vec<(Stack, String)> {
             "go" | "golang" => Stack::Go,
             "rust" => Stack::Rust,
             "java" => Stack::Java,
+            "php" => Stack::Php,
+            "ruby" => Stack::Ruby,
+            "deno" => Stack::Deno,
+            "bun" => Stack::Bun,
+            l if l.contains("net") => Stack::Dotnet,
             _ => Stack::Node,
         };
         if !out.iter().any(|(s, _)| *s == stack) {
@@ -70,6 +77,16 @@ mod tests {
             [(Stack::Java, "21".into())]
         );
         assert_eq!(named("Rust 1.95 (stable)"), [(Stack::Rust, "1.95".into())]);
+        assert_eq!(
+            named("PHP 8.2, Ruby 3.1 (Sinatra 4), Deno 2.5, Bun 1.3, .NET 9, ASP.NET Core 8"),
+            [
+                (Stack::Php, "8.2".into()),
+                (Stack::Ruby, "3.1".into()),
+                (Stack::Deno, "2.5".into()),
+                (Stack::Bun, "1.3".into()),
+                (Stack::Dotnet, "9".into()),
+            ]
+        );
         // Django and a version of Pydantic are not a language; NEEDS CLARIFICATION is nothing.
         assert!(named("Django 5, Pydantic 2").is_empty());
         assert!(named("[NEEDS CLARIFICATION: which Python?]").is_empty());

@@ -1,6 +1,13 @@
 //! A service in, its Dockerfile, .dockerignore and (for a static frontend) nginx config out.
-//! Every Dockerfile is multi-stage, pins its base images to a version tag, installs dependencies
-//! in their own cached layer, runs as a numeric non-root USER and starts in exec form.
+//! Every Dockerfile pins its base images to a version tag, installs dependencies in their own
+//! cached layer (multi-stage where a build leaves tools behind), runs as a numeric non-root USER
+//! and starts in exec form. PHP, Ruby, .NET, Deno and Bun each have their file beside this one.
+
+mod bun;
+mod deno;
+mod dotnet;
+mod php;
+mod ruby;
 
 use super::header;
 use super::runtime::Runtime;
@@ -75,7 +82,12 @@ pub fn dockerfile(req: &DraftRequest, s: &Service) -> (String, Vec<String>) {
     let rt = Runtime::of(req.plan, s);
     let mut out = format!("# syntax=docker/dockerfile:1\n{}", header(req, "#"));
     let mut notes = Vec::new();
-    if matches!(s.stack, Stack::Node | Stack::Rust | Stack::Go) && s.lock_file.is_none() {
+    let has_deps = match s.stack {
+        Stack::Node | Stack::Rust | Stack::Go | Stack::Bun | Stack::Ruby => true,
+        Stack::Php => s.tool.is_some(),
+        _ => false,
+    };
+    if has_deps && s.lock_file.is_none() {
         notes.push(format!(
             "{}: no dependency lock file, so image builds are not reproducible; commit one",
             s.name
@@ -88,6 +100,21 @@ pub fn dockerfile(req: &DraftRequest, s: &Service) -> (String, Vec<String>) {
         Stack::Go => go(s, &rt),
         Stack::Rust => rust(s, &rt, &mut notes),
         Stack::Java => java(s, &rt),
+        Stack::Php => php::dockerfile(s, &rt),
+        Stack::Ruby => {
+            if s.frameworks.iter().any(|f| f == "rails") {
+                notes.push(format!(
+                    "{}: Rails reads SECRET_KEY_BASE at start-up (set from its Secret); assets are not precompiled in the image",
+                    s.name
+                ));
+            }
+            ruby::dockerfile(s, &rt)
+        }
+        Stack::Dotnet => dotnet::dockerfile(s, &rt),
+        Stack::Deno => deno::dockerfile(s, &rt),
+        Stack::Bun => bun::dockerfile(s, &rt),
+        // Only a static site is Static: the first arm took it.
+        Stack::Static => plain_site(&rt),
         Stack::Unknown => {
             notes.push(format!(
                 "{}: unknown stack; the Dockerfile stops the build until a person fills it in",
@@ -137,11 +164,29 @@ fn build_dir(s: &Service) -> &'static str {
 }
 
 fn static_site(s: &Service, rt: &Runtime) -> String {
-    let node = node_image(s);
-    let build = s.build_command.as_deref().unwrap_or("npm run build");
+    if s.stack == Stack::Static {
+        return plain_site(rt);
+    }
+    // Bun builds a Bun project's site; Node the others.
+    let (image, manifests, install, default_build) = if s.stack == Stack::Bun {
+        (
+            bun::image(s),
+            bun::manifests(s),
+            bun::install(s),
+            "bun run build",
+        )
+    } else {
+        (
+            node_image(s),
+            manifests(s),
+            npm_install(s, false),
+            "npm run build",
+        )
+    };
+    let build = s.build_command.as_deref().unwrap_or(default_build);
     format!(
         r#"# Build the static site.
-FROM {node} AS build
+FROM {image} AS build
 WORKDIR /app
 COPY {manifests} ./
 RUN {install}
@@ -156,10 +201,24 @@ USER {uid}:{uid}
 EXPOSE {port}
 CMD ["nginx", "-g", "daemon off;"]
 "#,
-        manifests = manifests(s),
-        install = npm_install(s, false),
         browser = browser_arg(s, rt),
         dist = build_dir(s),
+        uid = rt.uid,
+        port = rt.port,
+    )
+}
+
+/// A folder of HTML files: no build, nginx serves them as they are.
+fn plain_site(rt: &Runtime) -> String {
+    format!(
+        r#"# Serve the files as they are with an unprivileged nginx.
+FROM {NGINX_IMAGE}
+COPY nginx/default.conf.template /etc/nginx/templates/default.conf.template
+COPY . /usr/share/nginx/html
+USER {uid}:{uid}
+EXPOSE {port}
+CMD ["nginx", "-g", "daemon off;"]
+"#,
         uid = rt.uid,
         port = rt.port,
     )
@@ -455,8 +514,8 @@ ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/app.jar"]
 
 fn unknown(s: &Service) -> String {
     format!(
-        r#"# berth could not tell how to build `{name}`: it found no package.json, requirements.txt,
-# pyproject.toml, go.mod, Cargo.toml, pom.xml or build.gradle in {path}.
+        r#"# berth could not tell how to build `{name}`: it found none of the build files it knows in
+# {path} ({known}).
 # Fill in a build stage and a runtime stage (pinned base images, a numeric non-root USER,
 # an exec-form CMD), then delete the line that stops the build.
 FROM busybox:1.37 AS todo
@@ -465,6 +524,7 @@ RUN echo "berth: {dockerfile} must be filled in by hand" >&2 && exit 1
         name = s.name,
         path = s.path,
         dockerfile = berth_core::plan::in_dir(&s.path, "Dockerfile"),
+        known = berth_core::plan::detect::KNOWN_FILES,
     )
 }
 
@@ -510,6 +570,28 @@ pub fn dockerignore(req: &DraftRequest, s: &Service) -> String {
             ".gradle",
             ".mvn/wrapper/maven-wrapper.jar",
         ],
+        Stack::Bun => &[
+            "node_modules",
+            "dist",
+            "coverage",
+            "**/*.test.*",
+            "**/*.spec.*",
+            "test",
+            "tests",
+        ],
+        Stack::Php => &["vendor", "tests", ".phpunit.cache", "node_modules"],
+        Stack::Ruby => &[
+            "vendor/bundle",
+            ".bundle",
+            "log",
+            "tmp",
+            "spec",
+            "test",
+            "node_modules",
+        ],
+        Stack::Dotnet => &["bin", "obj", "**/bin", "**/obj", "*.user", "tests"],
+        Stack::Deno => &["node_modules", "coverage", "**/*_test.ts", "**/*.test.ts"],
+        Stack::Static => &[],
         Stack::Unknown => &[],
     };
     for e in extra {
@@ -536,14 +618,7 @@ server {{
         return 200 "ok\n";
     }}
 
-{browser}    location /api/ {{
-        proxy_pass ${{{var}}};
-        proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-    }}
-
-    location / {{
+{browser}{api}    location / {{
         try_files $uri $uri/ /index.html;
     }}
 }}
@@ -551,6 +626,18 @@ server {{
         header = header(req, "#").trim_end(),
         port = rt.port,
         browser = browser_location(s, &rt, &var),
+        api = api_location(&rt, &var),
+    )
+}
+
+/// /api to the backend, when there is one: with none, `${VAR}` would be left unset and nginx
+/// would not start.
+fn api_location(rt: &Runtime, var: &str) -> String {
+    if rt.config_env.is_empty() {
+        return String::new();
+    }
+    format!(
+        "    location /api/ {{\n        proxy_pass ${{{var}}};\n        proxy_set_header Host $host;\n        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n        proxy_set_header X-Forwarded-Proto $scheme;\n    }}\n\n"
     )
 }
 

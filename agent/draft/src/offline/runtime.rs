@@ -80,7 +80,11 @@ impl Runtime {
         }
         // Interpreters and their libraries write caches under $HOME (pip, npm, matplotlib,
         // model downloads): under a read-only root, point it at the writable /tmp.
-        if matches!(s.stack, Stack::Python | Stack::Node) && !static_site {
+        if !matches!(
+            s.stack,
+            Stack::Go | Stack::Rust | Stack::Java | Stack::Static
+        ) && !static_site
+        {
             env.push(("HOME".to_string(), "/tmp".to_string()));
         }
         // What the project's compose file gives it; after PORT, by name, as the chart orders them.
@@ -165,15 +169,20 @@ impl Runtime {
 }
 
 /// The user each runtime image runs as: distroless `nonroot`, the node image's `node`, nginx's
-/// `nginx`, or an unnamed high uid for images without one.
+/// `nginx`, Bun's `bun`, Deno's `deno`, the aspnet image's `app`, or an unnamed high uid for
+/// images without one.
 pub fn uid(s: &Service) -> u32 {
     if s.is_static_site() {
         return 101;
     }
     match s.stack {
         Stack::Go | Stack::Rust => 65532,
-        Stack::Node => 1000,
-        Stack::Python | Stack::Java | Stack::Unknown => 10001,
+        Stack::Node | Stack::Bun => 1000,
+        Stack::Deno => 1993,
+        Stack::Dotnet => 1654,
+        Stack::Python | Stack::Java | Stack::Php | Stack::Ruby | Stack::Static | Stack::Unknown => {
+            10001
+        }
     }
 }
 
@@ -181,7 +190,15 @@ fn resources(stack: Stack, static_site: bool) -> Resources {
     let (cr, mr, cl, ml) = match stack {
         _ if static_site => ("25m", "32Mi", "250m", "128Mi"),
         Stack::Go | Stack::Rust => ("50m", "32Mi", "500m", "128Mi"),
-        Stack::Node | Stack::Python | Stack::Unknown => ("100m", "128Mi", "500m", "256Mi"),
+        Stack::Node
+        | Stack::Python
+        | Stack::Php
+        | Stack::Ruby
+        | Stack::Deno
+        | Stack::Bun
+        | Stack::Static
+        | Stack::Unknown => ("100m", "128Mi", "500m", "256Mi"),
+        Stack::Dotnet => ("100m", "128Mi", "500m", "384Mi"),
         Stack::Java => ("250m", "384Mi", "1", "768Mi"),
     };
     Resources {

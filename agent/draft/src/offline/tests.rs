@@ -41,6 +41,56 @@ fn dockerfiles_for_each_stack() {
     insta::assert_snapshot!("dockerignore_web", file(&ps, "services/web/.dockerignore"));
 }
 
+/// The stacks of tests/fixtures/stacks2: a plain static site, PHP, Ruby, Bun, Deno and .NET;
+/// the plan's Technical Context pins PHP 8.2 and Ruby 3.1 (the versions Debian 12 ships, which
+/// the node tests' stand-in images are built from).
+#[test]
+fn dockerfiles_for_the_stacks_added_after_the_first_five() {
+    let ps = drafts(&fixture("stacks2"), "specs/stacks2");
+    for svc in ["docs", "phpapi", "rbapi", "bunapi", "denoapi", "dotnetapi"] {
+        insta::assert_snapshot!(
+            format!("dockerfile_{svc}"),
+            file(&ps, &format!("services/{svc}/Dockerfile"))
+        );
+    }
+    insta::assert_snapshot!(
+        "nginx_docs",
+        file(&ps, "services/docs/nginx/default.conf.template")
+    );
+    for svc in ["phpapi", "rbapi", "bunapi", "denoapi", "dotnetapi"] {
+        let dockerfile = file(&ps, &format!("services/{svc}/Dockerfile"));
+        let deployment = file(&ps, &format!("manifests/k8s/{svc}-deployment.yaml"));
+        let expose = dockerfile
+            .lines()
+            .find_map(|l| l.strip_prefix("EXPOSE "))
+            .unwrap();
+        assert!(
+            deployment.contains(&format!("containerPort: {expose}\n")),
+            "{svc}: EXPOSE {expose} vs\n{deployment}"
+        );
+        assert!(deployment.contains("path: /healthz"), "{svc}: {deployment}");
+    }
+}
+
+/// A site with no backend has nothing to proxy: its nginx must not name an unset variable.
+#[test]
+fn a_static_site_without_a_backend_proxies_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let site = root.path().join("services/site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("index.html"), "<p>hi</p>\n").unwrap();
+    std::fs::create_dir_all(root.path().join("specs/site")).unwrap();
+    std::fs::write(
+        root.path().join("specs/site/spec.md"),
+        "# Feature Specification: Site\n\n- **FR-001**: The site MUST be served.\n",
+    )
+    .unwrap();
+    let ps = drafts(root.path(), "specs/site");
+    let nginx = file(&ps, "services/site/nginx/default.conf.template");
+    assert!(!nginx.contains("proxy_pass"), "{nginx}");
+    assert!(nginx.contains("location = /healthz"), "{nginx}");
+}
+
 #[test]
 fn the_sample_app_drafts() {
     let root = fixture("../..");

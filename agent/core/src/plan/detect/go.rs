@@ -52,5 +52,6 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         entry_files,
         default_port: None,
         evidence: vec![tree.shown("go.mod")],
+        ..Detected::default()
     }))
 }

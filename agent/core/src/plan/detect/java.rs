@@ -56,5 +56,6 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         entry_files: entry_files.map(String::from).to_vec(),
         default_port: spring.then_some((8080, "Spring Boot's default port")),
         evidence: vec![tree.shown(file)],
+        ..Detected::default()
     }))
 }

@@ -2,10 +2,16 @@
 //! commands, health endpoints, environment) out. One file per stack, each answering "is this
 //! mine?" and "how is it built and started?"; adding a stack is adding one file.
 
+mod bun;
+mod deno;
+mod dotnet;
 mod go;
+mod html;
 mod java;
 mod node;
+mod php;
 mod python;
+mod ruby;
 mod rust;
 pub(crate) mod scan;
 
@@ -32,9 +38,14 @@ pub(crate) struct Detected {
     pub default_port: Option<(u16, &'static str)>,
     /// Files that told berth what this is.
     pub evidence: Vec<String>,
+    /// Variables the framework reads that the code does not name (Rails' SECRET_KEY_BASE).
+    pub env: Vec<String>,
 }
 
 const LOCK_FILES: &[&str] = &[
+    // Before package-lock.json: a project with Bun's lock is installed by Bun.
+    "bun.lock",
+    "bun.lockb",
     "package-lock.json",
     "pnpm-lock.yaml",
     "yarn.lock",
@@ -43,19 +54,33 @@ const LOCK_FILES: &[&str] = &[
     "poetry.lock",
     "uv.lock",
     "Pipfile.lock",
+    "composer.lock",
+    "Gemfile.lock",
+    "deno.lock",
+    "packages.lock.json",
 ];
 
 type Detector = fn(&SourceTree) -> Result<Option<Detected>, PlanError>;
 
 /// Tried in order: a project that has a server language's build file and a package.json for
-/// tooling is a service in that language.
+/// tooling (Rails, Laravel) is a service in that language; Deno and Bun before Node, whose
+/// package.json they may share; a bare index.html last.
 const DETECTORS: &[(Stack, Detector)] = &[
     (Stack::Rust, rust::detect),
     (Stack::Go, go::detect),
     (Stack::Java, java::detect),
+    (Stack::Dotnet, dotnet::detect),
+    (Stack::Php, php::detect),
+    (Stack::Ruby, ruby::detect),
     (Stack::Python, python::detect),
+    (Stack::Deno, deno::detect),
+    (Stack::Bun, bun::detect),
     (Stack::Node, node::detect),
+    (Stack::Static, html::detect),
 ];
+
+/// The build files berth knows, as the unknown-stack warning lists them.
+pub const KNOWN_FILES: &str = "package.json, requirements.txt, pyproject.toml, go.mod, Cargo.toml, pom.xml, build.gradle, composer.json, Gemfile, *.csproj, deno.json or index.html";
 
 /// Detects the service in `dir`. Warnings say what could not be found.
 pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Service, PlanError> {
@@ -71,7 +96,7 @@ pub fn detect(dir: &Path, root: &Path, warnings: &mut Vec<Warning>) -> Result<Se
     }
     warnings.push(Warning {
         message: format!(
-            "service {name}: unknown stack (no package.json, requirements.txt, pyproject.toml, go.mod, Cargo.toml, pom.xml or build.gradle); berth will not guess how to build it"
+            "service {name}: unknown stack (no {KNOWN_FILES}); berth will not guess how to build it"
         ),
         location: Some(tree.shown_root.clone()),
     });
@@ -129,11 +154,16 @@ fn finish(
     warnings: &mut Vec<Warning>,
 ) -> Service {
     let own = own_dockerfile(tree);
+    // Plain files are served by berth's nginx on its port: a number in their scripts is not it.
+    let from_code = || match stack {
+        Stack::Static => None,
+        _ => tree.find_port(&found.entry_files),
+    };
     // The authors' image listens where their Dockerfile says: that beats a number in the code.
     let port = own
         .as_ref()
         .and_then(|(_, p)| p.clone())
-        .or_else(|| tree.find_port(&found.entry_files))
+        .or_else(from_code)
         .map(|(number, at)| Port {
             number,
             evidence: Evidence { source: at },
@@ -189,13 +219,21 @@ fn finish(
         web_frontend: found.web_frontend,
         entrypoint: found.entrypoint,
         health: tree.health(),
-        env: tree.env_vars(),
+        env: with_framework_env(tree.env_vars(), found.env),
         evidence: found
             .evidence
             .into_iter()
             .map(|source| Evidence { source })
             .collect(),
     }
+}
+
+/// The code's variables and the framework's, sorted, each once.
+fn with_framework_env(mut env: Vec<String>, framework: Vec<String>) -> Vec<String> {
+    env.extend(framework);
+    env.sort();
+    env.dedup();
+    env
 }
 
 #[cfg(test)]

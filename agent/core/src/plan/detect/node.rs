@@ -1,5 +1,6 @@
 //! Node.js: a package.json in, frameworks (react, vue, angular, next, vite, svelte, express...),
-//! package manager, scripts and entry point out.
+//! package manager, scripts and entry point out. Bun projects are read here too (bun.rs picks
+//! them out first): only the tool and the runtime differ.
 
 use super::{Detected, SourceTree};
 use crate::plan::PlanError;
@@ -23,13 +24,38 @@ const SERVER: &[(&str, &str)] = &[
 ];
 
 pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
+    let Some(pkg) = package_json(tree)? else {
+        return Ok(None);
+    };
+    let tool = if tree.exists("pnpm-lock.yaml") {
+        "pnpm"
+    } else if tree.exists("yarn.lock") {
+        "yarn"
+    } else {
+        "npm"
+    };
+    Ok(Some(from_package(tree, &pkg, tool)?))
+}
+
+/// package.json, parsed; a malformed one names its file and line.
+pub(super) fn package_json(tree: &SourceTree) -> Result<Option<Value>, PlanError> {
     let Some(text) = tree.read("package.json")? else {
         return Ok(None);
     };
-    let pkg: Value = serde_json::from_str(&text).map_err(|e| PlanError::Manifest {
-        path: format!("{}:{}", tree.shown("package.json"), e.line()),
-        message: e.to_string(),
-    })?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| PlanError::Manifest {
+            path: format!("{}:{}", tree.shown("package.json"), e.line()),
+            message: e.to_string(),
+        })
+}
+
+/// What a package.json says, installed and run with `tool` (npm, pnpm, yarn or bun).
+pub(super) fn from_package(
+    tree: &SourceTree,
+    pkg: &Value,
+    tool: &str,
+) -> Result<Detected, PlanError> {
     let has = |dep: &str| {
         ["dependencies", "devDependencies"]
             .iter()
@@ -43,13 +69,6 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         .collect();
     frameworks.dedup();
     let web_frontend = WEB.iter().any(|(d, _)| has(d));
-    let tool = if tree.exists("pnpm-lock.yaml") {
-        "pnpm"
-    } else if tree.exists("yarn.lock") {
-        "yarn"
-    } else {
-        "npm"
-    };
     let script = |name: &str| {
         pkg["scripts"]
             .get(name)
@@ -58,21 +77,28 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
     };
     let run = |name: &str| match tool {
         "npm" if name == "start" => "npm start".to_string(),
-        "npm" => format!("npm run {name}"),
+        // `bun build` is Bun's bundler, not the script.
+        "npm" | "bun" => format!("{tool} run {name}"),
         t => format!("{t} {name}"),
     };
     let start = script("start");
-    // `node server.mjs` names the file that serves; search it first for the port.
+    // `node server.mjs` (`bun run src/index.ts`) names the file that serves; search it first
+    // for the port.
+    let runtime = if tool == "bun" { "bun" } else { "node" };
     let entrypoint = start
         .as_deref()
-        .and_then(|s| s.split_whitespace().skip_while(|w| *w != "node").nth(1))
-        .map(str::to_string)
-        .or_else(|| pkg["main"].as_str().map(str::to_string));
-    let runtime_version = pkg["engines"]["node"]
-        .as_str()
-        .map(str::to_string)
-        .or(tree.read(".nvmrc")?.map(|v| v.trim().to_string()))
-        .or(tree.read(".node-version")?.map(|v| v.trim().to_string()));
+        .and_then(|s| script_file(s, runtime))
+        .or_else(|| pkg["main"].as_str().map(str::to_string))
+        .or_else(|| (tool == "bun").then(|| pkg["module"].as_str().map(str::to_string))?);
+    let runtime_version = if tool == "bun" {
+        bun_version(pkg)
+    } else {
+        pkg["engines"]["node"]
+            .as_str()
+            .map(str::to_string)
+            .or(tree.read(".nvmrc")?.map(|v| v.trim().to_string()))
+            .or(tree.read(".node-version")?.map(|v| v.trim().to_string()))
+    };
     let mut entry_files: Vec<String> = entrypoint.iter().cloned().collect();
     entry_files.extend(
         [
@@ -82,11 +108,14 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
             "src/index.ts",
             "src/server.ts",
             "src/main.ts",
+            "index.ts",
         ]
         .map(String::from),
     );
     let default_port = if frameworks.iter().any(|f| f == "next") {
         Some((3000, "next's default port"))
+    } else if tool == "bun" && !web_frontend {
+        Some((3000, "Bun.serve's default port"))
     } else {
         None
     };
@@ -94,7 +123,7 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
     if let Some(cfg) = tree.files(|f| f.starts_with("vite.config.")).next() {
         evidence.push(tree.shown(cfg));
     }
-    Ok(Some(Detected {
+    Ok(Detected {
         frameworks,
         tool: Some(tool.to_string()),
         runtime_version,
@@ -106,5 +135,27 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         entry_files,
         default_port,
         evidence,
-    }))
+        ..Detected::default()
+    })
+}
+
+/// The file a start script runs: `node server.mjs`, `bun run src/index.ts`, `bun index.ts`.
+fn script_file(script: &str, runtime: &str) -> Option<String> {
+    script
+        .split_whitespace()
+        .skip_while(|w| *w != runtime)
+        .skip(1)
+        .find(|w| !w.starts_with('-') && *w != "run")
+        // `bun run dev` runs a script, not a file.
+        .filter(|w| runtime != "bun" || w.contains('.'))
+        .map(str::to_string)
+}
+
+/// The Bun a project asks for: `packageManager: bun@1.3.2`, else `engines.bun`.
+fn bun_version(pkg: &Value) -> Option<String> {
+    pkg["packageManager"]
+        .as_str()
+        .and_then(|p| p.strip_prefix("bun@"))
+        .or_else(|| pkg["engines"]["bun"].as_str())
+        .map(str::to_string)
 }

@@ -102,6 +102,7 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         entry_files,
         default_port: (default_port.0 != 0).then_some(default_port),
         evidence,
+        ..Detected::default()
     }))
 }
 

@@ -63,6 +63,7 @@ pub fn detect(tree: &SourceTree) -> Result<Option<Detected>, PlanError> {
         entry_files: vec!["src/main.rs".into(), "src/config.rs".into()],
         default_port: None,
         evidence: vec![tree.shown("Cargo.toml")],
+        ..Detected::default()
     }))
 }
 

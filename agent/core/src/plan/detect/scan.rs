@@ -26,6 +26,8 @@ pub(crate) const SKIP_DIRS: &[&str] = &[
     ".mvn",
     ".idea",
     "coverage",
+    // .NET's intermediate output.
+    "obj",
 ];
 const CODE_EXT: &[&str] = &[
     "js",
@@ -42,6 +44,12 @@ const CODE_EXT: &[&str] = &[
     "properties",
     "yml",
     "yaml",
+    "php",
+    "rb",
+    "ru",
+    "cs",
+    "csproj",
+    "sln",
 ];
 /// Enough for any service berth drafts for; a larger tree is read up to this many files.
 const MAX_FILES: usize = 5000;
@@ -63,7 +71,9 @@ fn re(p: &str) -> Regex {
 static PORT_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r#"(?i)\bDEFAULT_?PORT\b\s*(?::\s*\w+\s*)?(?::=|=|:)\s*["']?:?([0-9]{2,5})\b"#,
-        r#"(?i)\bPORT\b[^\n]{0,48}?(?:\?\?|\|\||unwrap_or|\bor\b|default|getenv\([^)]*,|:-)\s*\(?\s*["']?([0-9]{2,5})\b"#,
+        // `?:` is PHP's `getenv('PORT') ?: 8080`; `fetch("PORT", 4567)` and
+        // `fetch("PORT") { 3000 }` are Ruby's.
+        r#"(?i)\bPORT\b[^\n]{0,48}?(?:\?\?|\|\||\?:|unwrap_or|\bor\b|default|getenv\([^)]*,|:-|["']\)?\s*(?:,|\{))\s*\(?\s*["']?([0-9]{2,5})\b"#,
         r"(?m)^\s*server\.port\s*[=:]\s*([0-9]{2,5})\b",
         r#"\.listen\(\s*["']?:?([0-9]{2,5})\b"#,
         r#"ListenAndServe\(\s*"[^"]*:([0-9]{2,5})""#,
@@ -72,6 +82,10 @@ static PORT_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r#"["'](?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\])?:([0-9]{2,5})["']"#,
         r"\bport\s*=\s*([0-9]{2,5})\b",
         r"--port[= ]([0-9]{2,5})\b",
+        // Sinatra's `set :port, 4567`.
+        r"\bset\s+:port\s*,\s*([0-9]{2,5})\b",
+        // Deno's and Bun's `serve({ port: 8000, ... })`.
+        r"serve\(\s*\{[^}]*?\bport\s*:\s*([0-9]{2,5})\b",
     ]
     .iter()
     .map(|p| re(p))
@@ -88,6 +102,13 @@ static ENV_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r#"env::var(?:_os)?\(\s*"([A-Z_][A-Z0-9_]*)""#,
         r#"os\.(?:Getenv|LookupEnv)\(\s*"([A-Z_][A-Z0-9_]*)""#,
         r#"System\.getenv\(\s*"([A-Z_][A-Z0-9_]*)""#,
+        // PHP's getenv('X') and $_ENV['X'], Ruby's ENV['X'] and ENV.fetch('X').
+        r#"(?:^|[^.\w])getenv\(\s*["']([A-Z_][A-Z0-9_]*)["']"#,
+        r#"\$_(?:ENV|SERVER)\[\s*["']([A-Z_][A-Z0-9_]*)["']"#,
+        r#"\bENV(?:\.fetch\(|\[)\s*["']([A-Z_][A-Z0-9_]*)["']"#,
+        r#"(?:Deno|Bun)\.env\.get\(\s*["']([A-Z_][A-Z0-9_]*)["']"#,
+        r"Bun\.env\.([A-Z_][A-Z0-9_]*)",
+        r#"Environment\.GetEnvironmentVariable\(\s*"([A-Z_][A-Z0-9_]*)""#,
     ]
     .iter()
     .map(|p| re(p))
@@ -154,6 +175,16 @@ impl SourceTree {
                 source: e,
             }),
         }
+    }
+
+    /// `services/<name>/<rel>:<line>` of the first line of `rel` that holds `needle`, or the
+    /// file alone when none does.
+    pub fn line_of(&self, rel: &str, needle: &str) -> Result<String, PlanError> {
+        let text = self.read(rel)?.unwrap_or_default();
+        Ok(match text.lines().position(|l| l.contains(needle)) {
+            Some(i) => format!("{}:{}", self.shown(rel), i + 1),
+            None => self.shown(rel),
+        })
     }
 
     /// `services/<name>/<rel>` as shown to people.

@@ -236,3 +236,279 @@ fn dependency_folders_are_not_read() {
     assert_eq!(s.env, vec!["PORT"]);
     assert!(!s.web_frontend);
 }
+
+/// The port and what it was read from, for the stacks whose detection tests read both.
+fn port_of(s: &Service) -> (u16, &str) {
+    let p = s.port.as_ref().unwrap();
+    (p.number, p.evidence.source.as_str())
+}
+
+fn evidence(s: &Service) -> Vec<&str> {
+    s.evidence.iter().map(|e| e.source.as_str()).collect()
+}
+
+#[test]
+fn a_plain_static_site_is_served_as_it_is_on_nginxs_port() {
+    let (s, w) = service(&[
+        ("index.html", "<!doctype html><p>hi</p>\n"),
+        ("app.js", "fetch('http://localhost:3000/x')\n"),
+    ]);
+    assert_eq!(s.stack, Stack::Static);
+    assert!(s.web_frontend && s.is_static_site());
+    // A number in its scripts is not where nginx listens.
+    assert_eq!(
+        port_of(&s),
+        (8080, "the port berth's nginx serves static files on")
+    );
+    assert_eq!(evidence(&s), ["services/svc/index.html"]);
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn a_site_with_a_package_json_is_nodes_not_static() {
+    let (s, _) = service(&[
+        ("index.html", "<div id=app></div>"),
+        ("package.json", r#"{"devDependencies":{"vite":"8"}}"#),
+    ]);
+    assert_eq!(s.stack, Stack::Node);
+}
+
+#[test]
+fn php_with_composer_serves_public_and_reads_its_port_and_health() {
+    let (s, w) = service(&[
+        (
+            "composer.json",
+            r#"{"require":{"php":"^8.3","slim/slim":"4.14"}}"#,
+        ),
+        ("composer.lock", "{}"),
+        (
+            "public/index.php",
+            "<?php\n$port = getenv('PORT') ?: 8081;\nif ($path === '/healthz') { echo 'ok'; }\n",
+        ),
+    ]);
+    assert_eq!(s.stack, Stack::Php);
+    assert_eq!(s.frameworks, ["slim"]);
+    assert_eq!(s.tool.as_deref(), Some("composer"));
+    assert_eq!(s.lock_file.as_deref(), Some("composer.lock"));
+    assert_eq!(s.runtime_version.as_deref(), Some("^8.3"));
+    assert_eq!(
+        s.start_command.as_deref(),
+        Some("php -S 0.0.0.0:8080 -t public")
+    );
+    assert_eq!(port_of(&s), (8081, "services/svc/public/index.php:2"));
+    assert_eq!(s.health.liveness.as_deref(), Some("/healthz"));
+    assert_eq!(s.env, ["PORT"]);
+    assert_eq!(
+        evidence(&s),
+        [
+            "services/svc/composer.json",
+            "services/svc/public/index.php"
+        ]
+    );
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn a_bare_index_php_is_php_served_from_its_folder() {
+    let (s, _) = service(&[("index.php", "<?php echo 'hi';\n")]);
+    assert_eq!(s.stack, Stack::Php);
+    assert_eq!(s.tool, None);
+    assert_eq!(s.start_command.as_deref(), Some("php -S 0.0.0.0:8080 -t ."));
+    assert_eq!(
+        port_of(&s),
+        (8080, "the port berth's PHP server listens on")
+    );
+}
+
+#[test]
+fn ruby_rack_with_puma_and_its_lock() {
+    let (s, w) = service(&[
+        (
+            "Gemfile",
+            "source \"https://example.invalid\"\ngem \"rack\"\ngem \"puma\"\n",
+        ),
+        ("Gemfile.lock", "GEM\n  specs:\n    puma (6.6.0)\n"),
+        (".ruby-version", "ruby-3.3.6\n"),
+        (
+            "config.ru",
+            "port = ENV.fetch(\"PORT\", 9393)\nrun ->(env) { env[\"PATH_INFO\"] == \"/healthz\" ? [200, {}, [\"ok\"]] : [404, {}, []] }\n",
+        ),
+    ]);
+    assert_eq!(s.stack, Stack::Ruby);
+    assert_eq!(s.frameworks, ["rack"]);
+    assert_eq!(s.tool.as_deref(), Some("bundler"));
+    assert_eq!(s.lock_file.as_deref(), Some("Gemfile.lock"));
+    assert_eq!(s.runtime_version.as_deref(), Some("3.3.6"));
+    assert_eq!(
+        s.start_command.as_deref(),
+        Some("bundle exec puma config.ru")
+    );
+    assert_eq!(port_of(&s), (9393, "services/svc/config.ru:1"));
+    assert_eq!(s.health.liveness.as_deref(), Some("/healthz"));
+    assert_eq!(s.env, ["PORT"]);
+    assert_eq!(
+        evidence(&s),
+        ["services/svc/Gemfile", "services/svc/config.ru"]
+    );
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn rails_runs_rails_server_and_needs_its_signing_key() {
+    let (s, _) = service(&[
+        ("Gemfile", "gem 'rails', '~> 8.0'\nruby '3.4.1'\n"),
+        ("config/application.rb", "module App; end\n"),
+        ("config.ru", "run Rails.application\n"),
+        ("package.json", "{}"),
+    ]);
+    assert_eq!(s.stack, Stack::Ruby);
+    assert_eq!(s.frameworks, ["rails"]);
+    assert_eq!(s.runtime_version.as_deref(), Some("3.4.1"));
+    assert_eq!(
+        s.start_command.as_deref(),
+        Some("bundle exec rails server -b 0.0.0.0")
+    );
+    assert_eq!(port_of(&s), (3000, "rails server's default port"));
+    assert!(
+        s.env.contains(&"SECRET_KEY_BASE".to_string()),
+        "{:?}",
+        s.env
+    );
+}
+
+#[test]
+fn sinatra_reads_set_port() {
+    let (s, _) = service(&[
+        ("Gemfile", "gem \"sinatra\"\n"),
+        (
+            "app.rb",
+            "require 'sinatra'\nset :port, 4568\nget('/health') { 'ok' }\n",
+        ),
+    ]);
+    assert_eq!(s.frameworks, ["sinatra"]);
+    assert_eq!(s.start_command.as_deref(), Some("bundle exec ruby app.rb"));
+    assert_eq!(port_of(&s), (4568, "services/svc/app.rb:2"));
+    assert_eq!(s.health.readiness.as_deref(), Some("/health"));
+}
+
+#[test]
+fn bun_by_its_lock_file_with_node_s_facts() {
+    let (s, w) = service(&[
+        (
+            "package.json",
+            r#"{"name":"api","version":"1.2.0","scripts":{"start":"bun run src/index.ts"},"dependencies":{"hono":"4"}}"#,
+        ),
+        ("bun.lock", "{}"),
+        (
+            "src/index.ts",
+            "// api\nconst port = Number(Bun.env.PORT ?? 3001);\nif (path === \"/healthz\") {}\n",
+        ),
+    ]);
+    assert_eq!(s.stack, Stack::Bun);
+    assert_eq!(s.tool.as_deref(), Some("bun"));
+    assert_eq!(s.lock_file.as_deref(), Some("bun.lock"));
+    assert_eq!(s.entrypoint.as_deref(), Some("src/index.ts"));
+    assert_eq!(s.start_command.as_deref(), Some("bun run start"));
+    assert_eq!(port_of(&s), (3001, "services/svc/src/index.ts:2"));
+    assert_eq!(s.health.liveness.as_deref(), Some("/healthz"));
+    assert_eq!(s.env, ["PORT"]);
+    assert_eq!(
+        evidence(&s),
+        ["services/svc/package.json", "services/svc/bun.lock"]
+    );
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn bun_by_its_package_manager_field_names_the_line() {
+    let (s, _) = service(&[(
+        "package.json",
+        "{\n  \"name\": \"api\",\n  \"packageManager\": \"bun@1.4.5\",\n  \"module\": \"index.ts\"\n}\n",
+    )]);
+    assert_eq!(s.stack, Stack::Bun);
+    assert_eq!(s.runtime_version.as_deref(), Some("1.4.5"));
+    assert_eq!(s.entrypoint.as_deref(), Some("index.ts"));
+    assert_eq!(port_of(&s), (3000, "Bun.serve's default port"));
+    assert_eq!(evidence(&s)[1], "services/svc/package.json:3");
+}
+
+#[test]
+fn deno_takes_the_start_tasks_file_and_its_port() {
+    let (s, w) = service(&[
+        (
+            "deno.jsonc",
+            "{\n  // the server\n  \"tasks\": { \"start\": \"deno run --allow-net src/server.ts\" },\n  \"imports\": { \"hono\": \"jsr:@hono/hono@4\" }\n}\n",
+        ),
+        ("deno.lock", "{\"version\": \"5\"}"),
+        (
+            "src/server.ts",
+            "Deno.serve({ port: 8002 }, (req) => new URL(req.url).pathname === \"/healthz\" ? new Response(\"ok\") : new Response(null, { status: 404 }));\nconst x = Deno.env.get(\"GREETING\");\n",
+        ),
+    ]);
+    assert_eq!(s.stack, Stack::Deno);
+    assert_eq!(s.frameworks, ["hono"]);
+    assert_eq!(s.entrypoint.as_deref(), Some("src/server.ts"));
+    assert_eq!(s.build_command.as_deref(), Some("deno cache src/server.ts"));
+    assert_eq!(s.lock_file.as_deref(), Some("deno.lock"));
+    assert_eq!(port_of(&s), (8002, "services/svc/src/server.ts:1"));
+    assert_eq!(s.health.liveness.as_deref(), Some("/healthz"));
+    assert_eq!(s.env, ["GREETING"]);
+    assert_eq!(
+        evidence(&s),
+        ["services/svc/deno.jsonc", "services/svc/deno.lock"]
+    );
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn dotnet_publishes_the_web_project_of_a_solution() {
+    let (s, w) = service(&[
+        ("App.sln", "Microsoft Visual Studio Solution File\n"),
+        (
+            "src/Api/Api.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk.Web\"><PropertyGroup><TargetFramework>net9.0</TargetFramework><AssemblyName>Shop.Api</AssemblyName></PropertyGroup></Project>",
+        ),
+        (
+            "src/Lib/Lib.csproj",
+            "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>",
+        ),
+        (
+            "src/Api/Program.cs",
+            "var app = WebApplication.Create(args);\napp.MapGet(\"/healthz\", () => \"ok\");\nvar k = Environment.GetEnvironmentVariable(\"GREETING\");\napp.Run();\n",
+        ),
+        ("src/Api/obj/project.assets.json", "{}"),
+    ]);
+    assert_eq!(s.stack, Stack::Dotnet);
+    assert_eq!(s.frameworks, ["aspnetcore"]);
+    assert_eq!(s.runtime_version.as_deref(), Some("9.0"));
+    assert_eq!(s.entrypoint.as_deref(), Some("src/Api/Api.csproj"));
+    assert_eq!(s.start_command.as_deref(), Some("dotnet Shop.Api.dll"));
+    assert_eq!(
+        port_of(&s),
+        (
+            8080,
+            "ASPNETCORE_HTTP_PORTS of the aspnet image berth drafts"
+        )
+    );
+    assert_eq!(s.health.liveness.as_deref(), Some("/healthz"));
+    assert_eq!(s.env, ["GREETING"]);
+    assert_eq!(
+        evidence(&s),
+        ["services/svc/src/Api/Api.csproj", "services/svc/App.sln"]
+    );
+    assert!(w.is_empty(), "{w:?}");
+}
+
+#[test]
+fn the_unknown_stack_warning_names_every_build_file_berth_knows() {
+    let (_, w) = service(&[("Makefile", "all:\n")]);
+    for f in [
+        "composer.json",
+        "Gemfile",
+        "*.csproj",
+        "deno.json",
+        "index.html",
+    ] {
+        assert!(w[0].message.contains(f), "{}", w[0].message);
+    }
+}
