@@ -17,7 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     output::init_color(args.color);
-    output::init_width();
+    output::init_width(args.output);
     match commands::run(args) {
         Ok(code) => ExitCode::from(code.code()),
         Err(err) => {

@@ -38,6 +38,11 @@ pub fn print(text: &str) {
     }
 }
 
+/// Human output, every line fitted to the terminal when stdout is one (see `init_width`).
+pub fn print_human(text: &str) {
+    print(&crate::render::fit_text(text));
+}
+
 /// An error and its causes, once each, outermost first: `error: ...\n  caused by: ...`.
 pub fn error_message(err: &berth_core::exit::Error) -> String {
     let mut msg = String::new();
@@ -56,11 +61,11 @@ pub fn eprintln_safe(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
-/// Tables fit the terminal when stdout is one; piped output keeps whole lines.
-pub fn init_width() {
+/// Human output fits the terminal when stdout is one; piped output, and JSON, YAML or
+/// SARIF anywhere, keep whole lines.
+pub fn init_width(output: crate::cli::Output) {
     let term = console::Term::stdout();
-    let width = term
-        .is_term()
+    let width = (output == crate::cli::Output::Human && term.is_term())
         .then(|| term.size_checked().map(|(_, cols)| usize::from(cols)))
         .flatten()
         .filter(|w| *w >= 40);

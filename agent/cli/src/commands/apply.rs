@@ -79,7 +79,7 @@ pub fn run(cli: &Cli, args: &ApplyArgs, root: &Path) -> Result<Exit, Error> {
         }
         text
     };
-    crate::output::print(&text);
+    crate::output::print_human(&text);
     if let Some(e) = outcome.error {
         return Err(e.into());
     }

@@ -54,7 +54,7 @@ pub fn run(cli: &Cli, args: &ApproveArgs, root: &Path) -> Result<Exit, Error> {
         }
         _ => summary(&outcome),
     };
-    crate::output::print(&text);
+    crate::output::print_human(&text);
     if let Some(e) = failure {
         return Err(e);
     }

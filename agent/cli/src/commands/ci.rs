@@ -50,7 +50,7 @@ pub fn run(cli: &Cli, args: &CiArgs, cwd: &Path, root: &Path) -> Result<Exit, Er
             ..Default::default()
         };
         let applied = ci::apply(root, &plan, &opts)?;
-        crate::output::print(&crate::render::apply::result(&applied.result));
+        crate::output::print_human(&crate::render::apply::result(&applied.result));
         if let Some(e) = applied.error {
             return Err(e.into());
         }

@@ -32,6 +32,6 @@ pub fn run(cli: &Cli, args: &DiagnoseArgs, cwd: &Path, root: &Path) -> Result<Ex
         Output::Json => serde_json::to_string_pretty(&d).unwrap_or_default() + "\n",
         _ => crate::render::diagnose::human(&d),
     };
-    crate::output::print(&text);
+    crate::output::print_human(&text);
     Ok(if d.failed() { Exit::Findings } else { Exit::Ok })
 }

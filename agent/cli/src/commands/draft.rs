@@ -72,7 +72,7 @@ pub fn run(cli: &Cli, args: &DraftArgs, cwd: &Path, root: &Path) -> Result<Exit,
                 + &crate::render::llm::run_summary(s)
         }
     };
-    crate::output::print(&text);
+    crate::output::print_human(&text);
     let changed = diffs
         .iter()
         .filter(|d| d.change != Change::Unchanged)

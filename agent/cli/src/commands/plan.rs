@@ -37,15 +37,17 @@ pub fn run(cli: &Cli, args: &PlanArgs, cwd: &Path, root: &Path) -> Result<Exit, 
         }
     }
 
+    // `--check` is for CI: it says only what is out of date, like `cargo fmt --check`.
     let only: Vec<&plan::Plan> = plans.iter().map(|(_, p)| p).collect();
     let text = match cli.output {
+        _ if args.check => String::new(),
         Output::Json if only.len() == 1 => json(&only[0])?,
         Output::Json => json(&only)?,
         Output::Yaml if only.len() == 1 => yaml(&only[0])?,
         Output::Yaml => yaml(&only)?,
         _ => crate::render::plan::human(&only),
     };
-    crate::output::print(&text);
+    crate::output::print_human(&text);
     for note in notes {
         crate::output::eprintln_safe(&note);
     }

@@ -21,6 +21,6 @@ pub fn run(cli: &Cli, args: &StatusArgs, cwd: &Path, root: &Path) -> Result<Exit
         Output::Json => serde_json::to_string_pretty(&list).unwrap_or_default() + "\n",
         _ => crate::render::status::human(&list),
     };
-    crate::output::print(&text);
+    crate::output::print_human(&text);
     Ok(Exit::Ok)
 }

@@ -42,7 +42,7 @@ pub fn run(cli: &Cli, args: &UpArgs, cwd: &Path, root: &Path) -> Result<Exit, Er
                 Event::Apply(inner) => serde_json::to_string(inner),
                 other => serde_json::to_string(other),
             };
-            crate::output::print(&format!("{}\n", line.unwrap_or_default()));
+            crate::output::print_human(&format!("{}\n", line.unwrap_or_default()));
         } else if let Event::StageStarted { stage } = e {
             if terminal {
                 crate::output::eprintln_safe(&format!("==> {}", stage.as_str()));
@@ -74,7 +74,7 @@ pub fn run(cli: &Cli, args: &UpArgs, cwd: &Path, root: &Path) -> Result<Exit, Er
         if let Some(why) = &result.stopped {
             text.push_str(&format!("{why}\n"));
         }
-        crate::output::print(&text);
+        crate::output::print_human(&text);
     }
     match error {
         Some(e) => Err(e),

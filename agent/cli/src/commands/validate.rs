@@ -33,7 +33,7 @@ pub fn run(cli: &Cli, args: &ValidateArgs, cwd: &Path, root: &Path) -> Result<Ex
         _ if args.summary => crate::render::report::summary(&report),
         _ => crate::render::report::human(&report),
     };
-    crate::output::print(&text);
+    crate::output::print_human(&text);
     Ok(if report.is_clean() {
         Exit::Ok
     } else {

@@ -22,5 +22,6 @@ mod review_hunks;
 mod review_tmux;
 mod schema;
 mod stacks;
+mod terminal;
 mod tools;
 mod validate;

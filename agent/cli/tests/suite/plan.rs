@@ -111,12 +111,13 @@ fn check_fails_when_tasks_md_is_stale_and_writes_nothing() {
     let out = berth(dir.path(), &["plan", "--check"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("specs/store/tasks.md is out of date"));
+    // Only what is out of date: not the whole plan.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     assert!(!dir.path().join("specs/store/tasks.md").exists());
     assert!(berth(dir.path(), &["plan"]).status.success());
-    assert_eq!(
-        berth(dir.path(), &["plan", "--check"]).status.code(),
-        Some(0)
-    );
+    let again = berth(dir.path(), &["plan", "--check"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(transcript(&again), "exit: 0\n--- stdout\n--- stderr\n");
 }
 
 #[test]
