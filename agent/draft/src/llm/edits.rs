@@ -43,6 +43,72 @@ pub fn schema() -> serde_json::Value {
     v
 }
 
+/// Enum lists past these sizes are not sent: hosted servers cap a schema's enums (in count
+/// and in total length), and a grammar that large slows a local server down.
+const MOST_LINES: usize = 400;
+const MOST_CHARS: usize = 12_000;
+
+/// The schema for edits of these files (path, contents): each edit names one of them and finds
+/// one of its lines that occurs once in it, so that a server that constrains its output to the
+/// schema (llama.cpp does, and OpenAI's strict mode) can only answer edits that apply. A small
+/// model copies a line wrongly more often than it chooses a wrong one. Past the size a server
+/// takes, the plain schema. A line the prompt's scrubbing would hide (`known` secrets, tokens)
+/// is not offered: the schema goes to the server like the prompt.
+pub fn schema_for(files: &[(&str, &str)], known: &[String]) -> serde_json::Value {
+    let choices: Vec<(&str, Vec<&str>)> = files
+        .iter()
+        .map(|(path, text)| {
+            let lines = unique_lines(text);
+            let shown = lines
+                .into_iter()
+                .filter(|l| super::scrub::scrub(l, known) == *l);
+            (*path, shown.collect())
+        })
+        .collect();
+    let lines: usize = choices.iter().map(|(_, l)| l.len()).sum();
+    let chars: usize = choices
+        .iter()
+        .flat_map(|(_, l)| l.iter().map(|s| s.len()))
+        .sum();
+    if files.is_empty() || lines > MOST_LINES || chars > MOST_CHARS {
+        return schema();
+    }
+    let described = |d: &str| serde_json::json!({"type": "string", "description": d});
+    let edit = |(path, lines): &(&str, Vec<&str>)| {
+        serde_json::json!({
+            "type": "object",
+            "properties": {
+                "path": {"type": "string", "enum": [path]},
+                "find": {"type": "string", "enum": lines, "description": "one line of that file, whole"},
+                "replace": described("what to put in its place (one or more lines)"),
+            },
+            "required": ["path", "find", "replace"],
+            "additionalProperties": false,
+        })
+    };
+    let items: Vec<serde_json::Value> = choices.iter().map(edit).collect();
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "edits": {"type": "array", "items": {"anyOf": items}},
+            "rationale": described("one or two sentences: what the edits change, and why"),
+        },
+        "required": ["edits", "rationale"],
+        "additionalProperties": false,
+    })
+}
+
+/// The file's lines with something on them that occur exactly once in it, in order. Lines with
+/// a `"` or a `\` are left out: llama-cpp-python (0.3.36) writes a grammar it cannot parse for
+/// such an enum, and its server then stops answering.
+fn unique_lines(text: &str) -> Vec<&str> {
+    let mut seen = std::collections::BTreeSet::new();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.contains(['"', '\\']))
+        .filter(|l| text.matches(*l).count() == 1 && seen.insert(*l))
+        .collect()
+}
+
 /// The same shape, tolerant of extra keys, of missing fields and of common synonyms.
 #[derive(Deserialize)]
 struct Loose {
@@ -408,5 +474,23 @@ mod tests {
         assert_eq!(a.edits, [edit("Dockerfile", "a", "b")]);
         assert!(parse("{\"files\": []}").is_none());
         assert_eq!(schema()["additionalProperties"], false);
+        let files = [(
+            "Dockerfile",
+            "FROM python:3.11-slim\nEXPOSE 8000\nUSER 10001\nUSER 10001\n",
+        )];
+        let s = schema_for(&files, &[]);
+        let edit = &s["properties"]["edits"]["items"]["anyOf"][0]["properties"];
+        assert_eq!(edit["path"]["enum"], serde_json::json!(["Dockerfile"]));
+        // A line that occurs twice cannot place an edit: it is not offered.
+        assert_eq!(
+            edit["find"]["enum"],
+            serde_json::json!(["FROM python:3.11-slim", "EXPOSE 8000"])
+        );
+        let big = "x: 1\n".repeat(1) + &(0..500).map(|i| format!("k{i}: v\n")).collect::<String>();
+        assert_eq!(schema_for(&[("values.yaml", big.as_str())], &[]), schema());
+        let token = [("app.env", "MODE=prod\nAPI_TOKEN=abcdefghijkl\n")];
+        let s = schema_for(&token, &["abcdefghijkl".to_string()]);
+        let find = &s["properties"]["edits"]["items"]["anyOf"][0]["properties"]["find"]["enum"];
+        assert_eq!(*find, serde_json::json!(["MODE=prod"]));
     }
 }

@@ -101,7 +101,8 @@ impl Mender {
             .prompts
             .diagnose(&ctx, &secrets)
             .map_err(|e| e.to_string())?;
-        let reply = self.ask(&messages)?;
+        let schema = edits::schema_for(&[(f.path, f.document)], &secrets);
+        let reply = self.ask(&messages, &schema)?;
         let mended = self.judge(f, &reply)?;
         Ok(Mended {
             requests: reply.requests,
@@ -110,12 +111,11 @@ impl Mender {
     }
 
     /// Sends the messages, degrading the structured-output mode when the server refuses one.
-    fn ask(&self, messages: &[Message]) -> Result<Completion, String> {
-        let schema = edits::schema();
+    fn ask(&self, messages: &[Message], schema: &serde_json::Value) -> Result<Completion, String> {
         let mut mode = Mode::JsonSchema;
         let mut requests = 0;
         loop {
-            match self.transport.complete(messages, mode, &schema, &|_| {}) {
+            match self.transport.complete(messages, mode, schema, &|_| {}) {
                 Ok(mut c) => {
                     c.requests += requests;
                     return Ok(c);

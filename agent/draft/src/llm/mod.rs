@@ -297,14 +297,11 @@ impl LlmDrafter {
         key: &str,
         templates: &str,
         messages: &[Message],
+        schema: &serde_json::Value,
         report: &mut ArtifactReport,
     ) -> Result<Result<Exchange, String>, LlmError> {
         let transport = self.transport()?;
         let endpoint = format!("{} {}", self.settings.base_url, self.settings.model);
-        let schema = match self.settings.answer {
-            Form::Edits => edits::schema(),
-            Form::Files => answer::schema(),
-        };
         let _probing = self
             .cache
             .mode(&endpoint)
@@ -322,7 +319,7 @@ impl LlmDrafter {
             }
         };
         loop {
-            match transport.complete(messages, mode, &schema, &progress) {
+            match transport.complete(messages, mode, schema, &progress) {
                 Ok(c) => {
                     report.requests += c.requests;
                     report.tokens_in += c.tokens_in;

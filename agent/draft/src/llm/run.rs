@@ -255,6 +255,16 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
         }
     }
 
+    // The schema the server constrains its answer to: in the edits form, the starting point's
+    // own files and lines (the prompt shows the plain schema, which reads better).
+    let starting: Vec<(&str, &str)> = offline
+        .iter()
+        .map(|f| (f.path.as_str(), f.contents.as_str()))
+        .collect();
+    let schema = match d.settings.answer {
+        Form::Edits => edits::schema_for(&starting, &d.secrets),
+        Form::Files => answer::schema(),
+    };
     let mut messages = first.messages;
     let mut templates = first.templates;
     let mut fixed: Vec<Finding> = Vec::new();
@@ -277,7 +287,14 @@ pub(super) fn draft(d: &LlmDrafter, req: &DraftRequest) -> Result<Vec<ProposedFi
                 }
                 .into());
             }
-            None => match d.ask(&artifact.id, &key, &templates, &messages, &mut report)? {
+            None => match d.ask(
+                &artifact.id,
+                &key,
+                &templates,
+                &messages,
+                &schema,
+                &mut report,
+            )? {
                 Ok(x) => x,
                 Err(refusal) => {
                     // Not cached as a result: the next run asks again.
