@@ -26,6 +26,8 @@ else
   bin=$CARGO_TARGET_DIR/release/berth
 fi
 
+# Validation as in the tests: helm renders the chart, hadolint reads the Dockerfiles.
+eval "$(bash "$root/tests/testenv/tools.sh" helm hadolint)"
 work=$(mktemp -d)
 pid=
 cleanup() {

@@ -328,6 +328,11 @@ pub const RULES: &[RuleInfo] = &[
         keywords: &["mirror"],
     },
     RuleInfo {
+        id: "dockerfile/unknown-instruction",
+        summary: "every line starts with a Dockerfile instruction",
+        keywords: &[],
+    },
+    RuleInfo {
         id: "dockerfile/secret",
         summary: "no secrets in ENV or ARG",
         keywords: &["secret"],

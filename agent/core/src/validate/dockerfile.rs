@@ -34,6 +34,28 @@ fn shell_form(ins: &Instruction) -> bool {
     !args.starts_with('[')
 }
 
+/// The instructions the Dockerfile reference defines; anything else fails the build.
+const INSTRUCTIONS: [&str; 18] = [
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+];
+
 #[derive(Debug)]
 struct Instruction {
     line: usize,
@@ -171,6 +193,16 @@ pub fn check(file: &str, text: &str, mirror: Option<&str>, out: &mut Vec<Finding
     // Each earlier stage's last USER: a stage built FROM it, or copied from, runs as that user.
     let mut earlier_users: Vec<&Instruction> = Vec::new();
     for ins in &instructions {
+        if !INSTRUCTIONS.contains(&ins.keyword.as_str()) {
+            let word: String = ins.keyword.chars().take(40).collect();
+            add(
+                Some(ins),
+                "dockerfile/unknown-instruction",
+                Severity::Error,
+                format!("`{word}` is not a Dockerfile instruction: docker build stops here"),
+                "start the line with an instruction (RUN, COPY, ...), or end the line before with `\\` to continue it",
+            );
+        }
         match ins.keyword.as_str() {
             "ARG" => {
                 let (name, value) = ins
@@ -380,6 +412,15 @@ mod tests {
     fn clean_multi_stage_build() {
         let ok = "FROM node:22-alpine AS build\nRUN npm ci\nFROM nginx:1.29\nCOPY --from=build /a /b\nUSER 101:101\nCMD [\"nginx\"]\n";
         assert!(rules(ok).is_empty(), "{:?}", rules(ok));
+    }
+
+    #[test]
+    fn a_line_that_is_no_instruction_fails_as_docker_build_does() {
+        let bad = "FROM alpine:3.20\nCargo.lock\nrun echo ok\nUSER 1\nCMD [\"x\"]\n";
+        assert_eq!(
+            rules(bad),
+            [("dockerfile/unknown-instruction".to_string(), 2)]
+        );
     }
 
     #[test]

@@ -135,7 +135,12 @@ pub(super) fn vet(
     builds_on: &[String],
     baseline: &mut Option<BTreeSet<String>>,
 ) -> Result<(), Vec<Finding>> {
-    let rejected = guard::check(files, expect, &d.settings.allowed_registries);
+    let mut rejected = guard::check(files, expect, &d.settings.allowed_registries);
+    let starting: Vec<(&str, &str)> = offline
+        .iter()
+        .map(|f| (f.path.as_str(), f.contents.as_str()))
+        .collect();
+    rejected.extend(guard::kept_exclusions(files, &starting));
     if !rejected.is_empty() {
         return Err(rejected);
     }

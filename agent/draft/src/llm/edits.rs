@@ -306,7 +306,8 @@ pub fn apply(offline: &[(String, String)], edits: &[Edit]) -> Result<Applied, Ve
                 "copy the text to change exactly from the starting point, whole lines",
             )),
             [(start, end)] => {
-                let new = format!("{}{}{}", &text[..*start], e.replace, &text[*end..]);
+                let replace = indented(path, &e.find, &e.replace);
+                let new = format!("{}{}{}", &text[..*start], replace, &text[*end..]);
                 if new != *text {
                     changed += 1;
                 }
@@ -334,6 +335,31 @@ pub fn apply(offline: &[(String, String)], edits: &[Edit]) -> Result<Applied, Ve
             .collect(),
         changed,
     })
+}
+
+/// In YAML, a replacement for an indented line that comes with no indentation of its own is
+/// meant at the line's depth (small models drop it, and the YAML then breaks): it gets the
+/// indentation of the line it replaces.
+fn indented<'a>(path: &str, find: &str, replace: &'a str) -> std::borrow::Cow<'a, str> {
+    let yaml = [".yaml", ".yml", ".tpl"].iter().any(|e| path.ends_with(e));
+    let depth = &find[..find.len() - find.trim_start_matches(' ').len()];
+    let bare = replace
+        .lines()
+        .all(|l| l.is_empty() || !l.starts_with([' ', '\t']));
+    if !yaml || depth.is_empty() || replace.is_empty() || !bare {
+        return replace.into();
+    }
+    let lines: Vec<String> = replace
+        .split('\n')
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{depth}{l}")
+            }
+        })
+        .collect();
+    lines.join("\n").into()
 }
 
 fn ensure_newline(s: &str) -> String {
@@ -474,6 +500,18 @@ mod tests {
         assert_eq!(a.edits, [edit("Dockerfile", "a", "b")]);
         assert!(parse("{\"files\": []}").is_none());
         assert_eq!(schema()["additionalProperties"], false);
+        let yaml = [(
+            "k8s/d.yaml".to_string(),
+            "spec:\n  replicas: 1\n".to_string(),
+        )];
+        let done = apply(&yaml, &[edit("k8s/d.yaml", "  replicas: 1", "replicas: 2")]).unwrap();
+        assert_eq!(done.files[0].contents, "spec:\n  replicas: 2\n");
+        let docker = [("Dockerfile".to_string(), "RUN a \\\n    b\n".to_string())];
+        let done = apply(&docker, &[edit("Dockerfile", "    b", "c")]).unwrap();
+        assert_eq!(
+            done.files[0].contents, "RUN a \\\nc\n",
+            "only YAML is re-indented"
+        );
         let files = [(
             "Dockerfile",
             "FROM python:3.11-slim\nEXPOSE 8000\nUSER 10001\nUSER 10001\n",

@@ -237,6 +237,44 @@ pub fn same_images(path: &str, before: &str, after: &str) -> Vec<Finding> {
     )]
 }
 
+/// Exclusions the offline `.dockerignore` makes that an answer drops: each one lets files into
+/// the build context (keys, `.env`, build output) and so into an image. An answer may add
+/// patterns, never take one away.
+pub fn kept_exclusions(files: &[AnswerFile], offline: &[(&str, &str)]) -> Vec<Finding> {
+    let patterns = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for f in files.iter().filter(|f| f.path.ends_with(".dockerignore")) {
+        let Some((_, before)) = offline.iter().find(|(p, _)| *p == f.path) else {
+            continue;
+        };
+        let now = patterns(&f.contents);
+        let dropped: Vec<String> = patterns(before)
+            .into_iter()
+            .filter(|p| !now.contains(p))
+            .collect();
+        if !dropped.is_empty() {
+            out.push(finding(
+                "dockerignore-dropped",
+                &f.path,
+                0,
+                format!(
+                    "the answer drops {} from {}, which lets those files into the image",
+                    dropped.join(", "),
+                    shown(&f.path)
+                ),
+                "keep every pattern of the starting point; add patterns if more should stay out",
+            ));
+        }
+    }
+    out
+}
+
 fn list(images: &[String]) -> String {
     if images.is_empty() {
         "none".into()
@@ -443,6 +481,24 @@ mod tests {
             fs[0]
                 .message
                 .contains("from todo-web:0.1.0 to docker.io/someone/web:1")
+        );
+    }
+
+    #[test]
+    fn a_dockerignore_answer_may_add_patterns_but_never_drop_one() {
+        let offline = [("services/api/.dockerignore", "# why\n*.pem\n.env\ntarget\n")];
+        let added = file("services/api/.dockerignore", "*.pem\n.env\ntarget\n*.md\n");
+        assert!(kept_exclusions(&[added], &offline).is_empty());
+        let dropped = file("services/api/.dockerignore", "*.key\n.env\n");
+        let found = kept_exclusions(&[dropped], &offline);
+        assert_eq!(
+            rules(&found),
+            ["guard/dockerignore-dropped@services/api/.dockerignore:0"]
+        );
+        assert!(
+            found[0].message.contains("*.pem, target"),
+            "{}",
+            found[0].message
         );
     }
 
