@@ -235,6 +235,10 @@ fn comments(d: &Dependency) -> &'static [(&'static str, &'static str)] {
                 "The image's start script writes server.properties from the KAFKA_ variables\ninto /opt/kafka/config, beside the files it ships there.",
             ),
         ],
+        DependencyKind::Rabbitmq => &[(
+            "fsGroupChangePolicy: OnRootMismatch",
+            "The Erlang cookie on the volume must stay readable by its owner only: the\nvolume's files are given the group once, not at every start.",
+        )],
         _ => &[],
     }
 }
@@ -405,6 +409,9 @@ pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
     // take each KAFKA_ variable for a setting.
     if d.kind == DependencyKind::Kafka {
         pod["enableServiceLinks"] = json!(false);
+    }
+    if d.kind == DependencyKind::Rabbitmq {
+        pod["securityContext"]["fsGroupChangePolicy"] = json!("OnRootMismatch");
     }
     json!({
         "apiVersion": "apps/v1",
