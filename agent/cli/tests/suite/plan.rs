@@ -442,6 +442,7 @@ fn message_brokers_are_planned_drafted_and_validated() {
         deps,
         [
             ("kafka", "kafka", "apache/kafka:4.1.0"),
+            ("nats", "nats", "nats:2.11-alpine"),
             ("queue", "rabbitmq", "rabbitmq:4.1-management")
         ]
     );

@@ -8,13 +8,14 @@ use super::model::{Dependency, DependencyKind, Evidence, Service};
 use crate::spec::Spec;
 use std::path::Path;
 
-const KINDS: [DependencyKind; 6] = [
+const KINDS: [DependencyKind; 7] = [
     DependencyKind::Postgres,
     DependencyKind::Mysql,
     DependencyKind::Redis,
     DependencyKind::Mongodb,
     DependencyKind::Rabbitmq,
     DependencyKind::Kafka,
+    DependencyKind::Nats,
 ];
 
 impl DependencyKind {
@@ -27,6 +28,7 @@ impl DependencyKind {
             DependencyKind::Mongodb => &["mongo"],
             DependencyKind::Rabbitmq => &["rabbitmq"],
             DependencyKind::Kafka => &["kafka", "cp-kafka"],
+            DependencyKind::Nats => &["nats"],
         }
     }
 
@@ -77,6 +79,7 @@ impl DependencyKind {
                 "spring-kafka",
                 "rdkafka",
             ],
+            DependencyKind::Nats => &["nats-py", "nats", "nats.go", "async-nats", "jnats"],
         }
     }
 
@@ -89,6 +92,7 @@ impl DependencyKind {
             DependencyKind::Mongodb => &["mongodb"],
             DependencyKind::Rabbitmq => &["rabbitmq", "amqp"],
             DependencyKind::Kafka => &["kafka"],
+            DependencyKind::Nats => &["nats"],
         }
     }
 
@@ -109,6 +113,12 @@ impl DependencyKind {
             ),
             // apache/kafka has no tag per major: always berth's pin.
             DependencyKind::Kafka => "apache/kafka:4.1.0".to_string(),
+            DependencyKind::Nats => {
+                format!(
+                    "nats:{}-alpine",
+                    major.map_or("2.11".into(), |m| m.to_string())
+                )
+            }
         }
     }
 
@@ -123,6 +133,7 @@ impl DependencyKind {
         match self {
             DependencyKind::Rabbitmq => path == "rabbitmq",
             DependencyKind::Kafka => path == "apache/kafka",
+            DependencyKind::Nats => path == "nats",
             _ => true,
         }
     }
@@ -135,7 +146,7 @@ impl DependencyKind {
             DependencyKind::Redis => ("", ""),
             DependencyKind::Mongodb => ("MONGO_INITDB_DATABASE", "MONGO_INITDB_ROOT_USERNAME"),
             DependencyKind::Rabbitmq => ("", "RABBITMQ_DEFAULT_USER"),
-            DependencyKind::Kafka => ("", ""),
+            DependencyKind::Kafka | DependencyKind::Nats => ("", ""),
         }
     }
 
@@ -158,6 +169,7 @@ impl DependencyKind {
                 &["AMQP_", "RABBITMQ_", "RABBIT_", "CELERY_BROKER_", "BROKER_"]
             }
             DependencyKind::Kafka => &["KAFKA_"],
+            DependencyKind::Nats => &["NATS_"],
         }
     }
 
@@ -169,6 +181,7 @@ impl DependencyKind {
             DependencyKind::Mongodb => "MONGODB_URI",
             DependencyKind::Rabbitmq => "AMQP_URL",
             DependencyKind::Kafka => "KAFKA_BOOTSTRAP_SERVERS",
+            DependencyKind::Nats => "NATS_URL",
         }
     }
 }
@@ -532,6 +545,12 @@ mod tests {
         assert!(DependencyKind::Kafka.runs_as_drafted("apache/kafka:3.9.1"));
         assert!(!DependencyKind::Kafka.runs_as_drafted("confluentinc/cp-kafka:7.7.1"));
         assert!(!DependencyKind::Kafka.runs_as_drafted("bitnami/kafka:3.9"));
+        assert!(
+            DependencyKind::Nats
+                .images()
+                .contains(&repository("nats:2.11-alpine"))
+        );
+        assert!(!DependencyKind::Nats.runs_as_drafted("bitnami/nats:2"));
         for (line, kind) in [
             ("pika==1.3.2", DependencyKind::Rabbitmq),
             ("aio-pika>=9", DependencyKind::Rabbitmq),
@@ -560,6 +579,11 @@ mod tests {
                 DependencyKind::Kafka,
             ),
             (r#"rdkafka = { version = "0.37" }"#, DependencyKind::Kafka),
+            ("nats-py==2.9.0", DependencyKind::Nats),
+            (r#""nats": "^2.28.2","#, DependencyKind::Nats),
+            ("github.com/nats-io/nats.go v1.37.0", DependencyKind::Nats),
+            (r#"async-nats = "0.38""#, DependencyKind::Nats),
+            ("<artifactId>jnats</artifactId>", DependencyKind::Nats),
         ] {
             let found: Vec<DependencyKind> = KINDS
                 .into_iter()

@@ -202,6 +202,7 @@ pub enum DependencyKind {
     Mongodb,
     Rabbitmq,
     Kafka,
+    Nats,
 }
 
 impl DependencyKind {
@@ -213,6 +214,7 @@ impl DependencyKind {
             DependencyKind::Mongodb => "mongodb",
             DependencyKind::Rabbitmq => "rabbitmq",
             DependencyKind::Kafka => "kafka",
+            DependencyKind::Nats => "nats",
         }
     }
 
@@ -224,7 +226,10 @@ impl DependencyKind {
 
     /// A message broker rather than a database or cache.
     pub fn is_broker(self) -> bool {
-        matches!(self, DependencyKind::Rabbitmq | DependencyKind::Kafka)
+        matches!(
+            self,
+            DependencyKind::Rabbitmq | DependencyKind::Kafka | DependencyKind::Nats
+        )
     }
 }
 

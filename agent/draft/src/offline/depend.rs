@@ -130,6 +130,35 @@ impl DepRuntime {
                 memory: ("256Mi", "1Gi"),
                 read_only_root: true,
             },
+            DependencyKind::Nats => DepRuntime {
+                port: 4222,
+                // The image names no user (the scratch one none at all): nats-server runs as any.
+                uid: 1000,
+                gid: 1000,
+                data: "/data",
+                writable: vec!["/tmp"],
+                env: vec![(s("NATS_USER"), d.user.clone())],
+                secret_env: vec![(s("NATS_PASSWORD"), "password")],
+                // Flags only: the alpine image's entrypoint and the scratch one's both hand them
+                // to nats-server. JetStream keeps its streams on the volume; 8222 answers /healthz.
+                args: [
+                    "-js",
+                    "-sd",
+                    "/data/jetstream",
+                    "-m",
+                    "8222",
+                    "--user",
+                    "$(NATS_USER)",
+                    "--pass",
+                    "$(NATS_PASSWORD)",
+                ]
+                .map(String::from)
+                .to_vec(),
+                keys: vec!["password"],
+                cpu: ("50m", "500m"),
+                memory: ("64Mi", "256Mi"),
+                read_only_root: true,
+            },
             DependencyKind::Kafka => DepRuntime {
                 port: 9092,
                 // apache/kafka's appuser.
@@ -413,6 +442,17 @@ pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
     if d.kind == DependencyKind::Rabbitmq {
         pod["securityContext"]["fsGroupChangePolicy"] = json!("OnRootMismatch");
     }
+    // NATS says it is ready on its monitoring port, once JetStream has loaded its streams.
+    if d.kind == DependencyKind::Nats {
+        let c = &mut pod["containers"][0];
+        if let Some(ports) = c["ports"].as_array_mut() {
+            ports.push(json!({ "name": "monitor", "containerPort": 8222, "protocol": "TCP" }));
+        }
+        let mut p = probe(5, 5);
+        p.as_object_mut().map(|o| o.remove("tcpSocket"));
+        p["httpGet"] = json!({ "path": "/healthz", "port": "monitor" });
+        c["readinessProbe"] = p;
+    }
     json!({
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
@@ -547,6 +587,10 @@ fn url(d: &Dependency, scheme: Option<&str>, host: &str, port: u16, password: &s
             scheme.unwrap_or("amqp")
         ),
         DependencyKind::Kafka => format!("{host}:{port}"),
+        DependencyKind::Nats => format!(
+            "{}://{user}:$({password})@{host}:{port}",
+            scheme.unwrap_or("nats")
+        ),
     }
 }
 

@@ -378,6 +378,7 @@ fn message_brokers_are_drafted_like_the_databases() {
         "manifests/k8s/queue-secret.yaml",
         "manifests/k8s/kafka-statefulset.yaml",
         "manifests/k8s/kafka-service.yaml",
+        "manifests/k8s/nats-statefulset.yaml",
         "manifests/chart/orders/templates/queue-secret.yaml",
         "manifests/chart/orders/templates/kafka-statefulset.yaml",
     ] {
@@ -414,6 +415,11 @@ fn message_brokers_are_drafted_like_the_databases() {
     );
     assert!(
         api.contains("- name: QUEUE_PASSWORD\n          valueFrom:\n            secretKeyRef:\n              name: queue-credentials\n              key: password\n"),
+        "{api}"
+    );
+    // NATS, named only by the spec's Messaging: berth's pin, reached with its Secret's password.
+    assert!(
+        api.contains("- name: NATS_URL\n          value: nats://orders:$(NATS_PASSWORD)@nats.orders.svc.cluster.local:4222\n"),
         "{api}"
     );
     // The compose file's credentials reach no file.
