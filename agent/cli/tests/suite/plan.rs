@@ -413,6 +413,60 @@ fn services_are_found_where_real_repos_keep_them() {
     assert!(ignore.contains("\nspecs\nmanifests\n"), "{ignore}");
 }
 
+/// Message brokers, found like the databases: `berth plan` lists RabbitMQ and Kafka with the
+/// file:lines that show them, and what berth drafts for them passes its own validation.
+#[test]
+fn message_brokers_are_planned_drafted_and_validated() {
+    let dir = fixture("layouts/brokers");
+    let out = berth(dir.path(), &["plan", "--no-write"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    insta::assert_snapshot!("layout_brokers", transcript(&out));
+    let out = berth(dir.path(), &["plan", "--output", "json", "--no-write"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deps: Vec<(&str, &str, &str)> = plan["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap(),
+                d["kind"].as_str().unwrap(),
+                d["image"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The compose file's official RabbitMQ image is kept; its bitnami Kafka (other variables,
+    // another user) gives way to berth's pin.
+    assert_eq!(
+        deps,
+        [
+            ("kafka", "kafka", "apache/kafka:4.1.0"),
+            ("nats", "nats", "nats:2.11-alpine"),
+            ("queue", "rabbitmq", "rabbitmq:4.1-management")
+        ]
+    );
+    let out = berth(dir.path(), &["draft"]);
+    assert!(out.status.success(), "{}", transcript(&out));
+    let out = berth(dir.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let staged = dir.path().join(".berth/staged/files");
+    assert!(staged.join("manifests/k8s/queue-secret.yaml").exists());
+    assert!(!staged.join("manifests/k8s/kafka-secret.yaml").exists());
+    assert!(
+        !staged
+            .join("manifests/chart/orders/templates/kafka-secret.yaml")
+            .exists()
+    );
+    for f in listing(&staged) {
+        let text = std::fs::read_to_string(staged.join(&f)).unwrap_or_default();
+        assert!(
+            !text.contains("orders-secret"),
+            "{f} carries the compose file's password"
+        );
+    }
+}
+
 #[test]
 fn berth_toml_services_win_and_a_project_without_any_says_where_berth_looked() {
     let dir = fixture("layouts/compose");

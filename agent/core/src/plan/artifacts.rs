@@ -161,13 +161,17 @@ pub fn plan(
             ));
         }
     }
-    // A dependency: its StatefulSet, its Service, and the Secret apply fills in.
+    // A dependency: its StatefulSet, its Service, and the Secret apply fills in (none for
+    // one that runs without credentials).
     for d in deps {
         for (kind, file) in [
             (ArtifactKind::StatefulSet, "statefulset"),
             (ArtifactKind::Service, "service"),
             (ArtifactKind::Secret, "secret"),
         ] {
+            if kind == ArtifactKind::Secret && !d.kind.has_credentials() {
+                continue;
+            }
             let mut a = artifact(
                 &d.name,
                 kind,

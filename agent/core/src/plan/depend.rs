@@ -1,17 +1,21 @@
-//! The project's files and spec in, the databases and caches its services need out: a compose
-//! service running a known image, a client library in a service's dependencies, or the spec's
-//! Technical Context (`Storage: PostgreSQL 17`); and, per service, the variables it connects by.
+//! The project's files and spec in, the databases, caches and message brokers its services need
+//! out: a compose service running a known image, a client library in a service's dependencies,
+//! or the spec's Technical Context (`Storage: PostgreSQL 17`, `Messaging: RabbitMQ`); and, per
+//! service, the variables it connects by.
 
 use super::discover::{ComposeFile, environment, line_of};
 use super::model::{Dependency, DependencyKind, Evidence, Service};
 use crate::spec::Spec;
 use std::path::Path;
 
-const KINDS: [DependencyKind; 4] = [
+const KINDS: [DependencyKind; 7] = [
     DependencyKind::Postgres,
     DependencyKind::Mysql,
     DependencyKind::Redis,
     DependencyKind::Mongodb,
+    DependencyKind::Rabbitmq,
+    DependencyKind::Kafka,
+    DependencyKind::Nats,
 ];
 
 impl DependencyKind {
@@ -22,6 +26,9 @@ impl DependencyKind {
             DependencyKind::Mysql => &["mysql", "mariadb"],
             DependencyKind::Redis => &["redis", "valkey"],
             DependencyKind::Mongodb => &["mongo"],
+            DependencyKind::Rabbitmq => &["rabbitmq"],
+            DependencyKind::Kafka => &["kafka", "cp-kafka"],
+            DependencyKind::Nats => &["nats"],
         }
     }
 
@@ -53,6 +60,26 @@ impl DependencyKind {
             ],
             DependencyKind::Redis => &["redis", "ioredis", "aioredis", "go-redis", "jedis"],
             DependencyKind::Mongodb => &["pymongo", "motor", "mongodb", "mongoose", "mongo-driver"],
+            DependencyKind::Rabbitmq => &[
+                "pika",
+                "aio-pika",
+                "amqplib",
+                "amqp-connection-manager",
+                "amqp091-go",
+                "spring-boot-starter-amqp",
+                "lapin",
+            ],
+            DependencyKind::Kafka => &[
+                "kafka-python",
+                "aiokafka",
+                "confluent-kafka",
+                "kafkajs",
+                "sarama",
+                "franz-go",
+                "spring-kafka",
+                "rdkafka",
+            ],
+            DependencyKind::Nats => &["nats-py", "nats", "nats.go", "async-nats", "jnats"],
         }
     }
 
@@ -63,6 +90,9 @@ impl DependencyKind {
             DependencyKind::Mysql => &["mysql", "mariadb"],
             DependencyKind::Redis => &["redis"],
             DependencyKind::Mongodb => &["mongodb"],
+            DependencyKind::Rabbitmq => &["rabbitmq", "amqp"],
+            DependencyKind::Kafka => &["kafka"],
+            DependencyKind::Nats => &["nats"],
         }
     }
 
@@ -77,6 +107,34 @@ impl DependencyKind {
             DependencyKind::Mongodb => {
                 format!("mongo:{}", major.map_or("8.0".into(), |m| m.to_string()))
             }
+            DependencyKind::Rabbitmq => format!(
+                "rabbitmq:{}-management",
+                major.map_or("4.1".into(), |m| m.to_string())
+            ),
+            // apache/kafka has no tag per major: always berth's pin.
+            DependencyKind::Kafka => "apache/kafka:4.1.0".to_string(),
+            DependencyKind::Nats => {
+                format!(
+                    "nats:{}-alpine",
+                    major.map_or("2.11".into(), |m| m.to_string())
+                )
+            }
+        }
+    }
+
+    /// Whether berth's drafted configuration (variables, user, paths) fits `image`, so a pinned
+    /// image of the compose file's may replace berth's: the brokers' settings are the official
+    /// images' own (bitnami's and Confluent's images read other variables, run as other users).
+    fn runs_as_drafted(self, image: &str) -> bool {
+        let path = image.split(['@', ':']).next().unwrap_or(image);
+        let path = path
+            .trim_start_matches("docker.io/")
+            .trim_start_matches("library/");
+        match self {
+            DependencyKind::Rabbitmq => path == "rabbitmq",
+            DependencyKind::Kafka => path == "apache/kafka",
+            DependencyKind::Nats => path == "nats",
+            _ => true,
         }
     }
 
@@ -87,6 +145,8 @@ impl DependencyKind {
             DependencyKind::Mysql => ("MYSQL_DATABASE", "MYSQL_USER"),
             DependencyKind::Redis => ("", ""),
             DependencyKind::Mongodb => ("MONGO_INITDB_DATABASE", "MONGO_INITDB_ROOT_USERNAME"),
+            DependencyKind::Rabbitmq => ("", "RABBITMQ_DEFAULT_USER"),
+            DependencyKind::Kafka | DependencyKind::Nats => ("", ""),
         }
     }
 
@@ -105,6 +165,11 @@ impl DependencyKind {
             DependencyKind::Mysql => &["DATABASE_", "DB_", "MYSQL_", "SQLALCHEMY_DATABASE_"],
             DependencyKind::Redis => &["REDIS_", "CACHE_"],
             DependencyKind::Mongodb => &["MONGODB_", "MONGO_", "DATABASE_", "DB_"],
+            DependencyKind::Rabbitmq => {
+                &["AMQP_", "RABBITMQ_", "RABBIT_", "CELERY_BROKER_", "BROKER_"]
+            }
+            DependencyKind::Kafka => &["KAFKA_"],
+            DependencyKind::Nats => &["NATS_"],
         }
     }
 
@@ -114,6 +179,9 @@ impl DependencyKind {
             DependencyKind::Postgres | DependencyKind::Mysql => "DATABASE_URL",
             DependencyKind::Redis => "REDIS_URL",
             DependencyKind::Mongodb => "MONGODB_URI",
+            DependencyKind::Rabbitmq => "AMQP_URL",
+            DependencyKind::Kafka => "KAFKA_BOOTSTRAP_SERVERS",
+            DependencyKind::Nats => "NATS_URL",
         }
     }
 }
@@ -137,6 +205,8 @@ pub fn env_role(kind: DependencyKind, var: &str) -> Option<EnvRole> {
         .find_map(|p| var.strip_prefix(p))?;
     Some(match rest {
         "URL" | "URI" | "DSN" | "URL_" => EnvRole::Url,
+        // A Kafka client's `host:port` list.
+        "BOOTSTRAP_SERVERS" | "BOOTSTRAP_SERVER" | "BROKERS" | "BROKER" | "SERVERS" => EnvRole::Url,
         "HOST" | "HOSTNAME" | "SERVER" => EnvRole::Host,
         "PORT" => EnvRole::Port,
         "USER" | "USERNAME" => EnvRole::User,
@@ -194,7 +264,7 @@ pub fn find(
             };
             let d = add(kind, Evidence { source: at }, &mut found, &default_name);
             d.name = super::slug(&name);
-            if pinned(&image) {
+            if pinned(&image) && kind.runs_as_drafted(&image) {
                 d.image = image.clone();
             }
             let (db_var, user_var) = kind.compose_names();
@@ -316,6 +386,10 @@ fn compose_uses(c: &ComposeFile, service: &str, dep: &str) -> bool {
     depends
         || environment(s).iter().any(|(_, v)| {
             v == dep
+                // A bootstrap list: `kafka:9092,other:9092`.
+                || v
+                    .split(',')
+                    .any(|h| h.trim().strip_prefix(dep).is_some_and(|r| r.starts_with(':')))
                 || v.contains(&format!("@{dep}:"))
                 || v.contains(&format!("//{dep}:"))
                 || v.contains(&format!("@{dep}/"))
@@ -372,12 +446,16 @@ fn names_package(line: &str, name: &str) -> bool {
     })
 }
 
-/// Kinds the spec's Technical Context names under Storage or Database, with a major version.
+/// Kinds the spec's Technical Context names under Storage, Database, Cache or Messaging (a
+/// queue, broker, events, streaming), with a major version.
 fn spec_mentions(spec: &Spec) -> Vec<(DependencyKind, Option<u32>, String)> {
     let mut out = Vec::new();
     for c in &spec.context {
         let key = c.key.to_lowercase();
-        if !(key.contains("storage") || key.contains("database") || key.contains("cache")) {
+        let keys = [
+            "storage", "database", "cache", "messag", "queue", "broker", "event", "stream",
+        ];
+        if !keys.iter().any(|k| key.contains(k)) {
             continue;
         }
         let value = c.value.to_lowercase();
@@ -434,5 +512,177 @@ mod tests {
             Some(EnvRole::Port)
         );
         assert_eq!(env_role(DependencyKind::Redis, "DATABASE_URL"), None);
+        assert_eq!(
+            env_role(DependencyKind::Kafka, "KAFKA_BOOTSTRAP_SERVERS"),
+            Some(EnvRole::Url)
+        );
+        assert_eq!(env_role(DependencyKind::Kafka, "KAFKA_TOPIC"), None);
+        assert_eq!(
+            env_role(DependencyKind::Rabbitmq, "CELERY_BROKER_URL"),
+            Some(EnvRole::Url)
+        );
+        assert_eq!(
+            env_role(DependencyKind::Rabbitmq, "RABBITMQ_PASSWORD"),
+            Some(EnvRole::Password)
+        );
+    }
+
+    #[test]
+    fn broker_images_and_clients() {
+        for (image, kind) in [
+            ("rabbitmq:4.1-management", DependencyKind::Rabbitmq),
+            ("bitnami/rabbitmq:4.0", DependencyKind::Rabbitmq),
+            ("apache/kafka:4.1.0", DependencyKind::Kafka),
+            ("bitnami/kafka:3.9", DependencyKind::Kafka),
+            ("confluentinc/cp-kafka:7.7.1", DependencyKind::Kafka),
+        ] {
+            assert!(kind.images().contains(&repository(image)), "{image}");
+        }
+        // Only the official images run with berth's settings.
+        assert!(DependencyKind::Rabbitmq.runs_as_drafted("rabbitmq:4.1-management"));
+        assert!(DependencyKind::Rabbitmq.runs_as_drafted("docker.io/library/rabbitmq:4"));
+        assert!(!DependencyKind::Rabbitmq.runs_as_drafted("bitnami/rabbitmq:4.0"));
+        assert!(DependencyKind::Kafka.runs_as_drafted("apache/kafka:3.9.1"));
+        assert!(!DependencyKind::Kafka.runs_as_drafted("confluentinc/cp-kafka:7.7.1"));
+        assert!(!DependencyKind::Kafka.runs_as_drafted("bitnami/kafka:3.9"));
+        assert!(
+            DependencyKind::Nats
+                .images()
+                .contains(&repository("nats:2.11-alpine"))
+        );
+        assert!(!DependencyKind::Nats.runs_as_drafted("bitnami/nats:2"));
+        for (line, kind) in [
+            ("pika==1.3.2", DependencyKind::Rabbitmq),
+            ("aio-pika>=9", DependencyKind::Rabbitmq),
+            (r#""amqplib": "^0.10.4","#, DependencyKind::Rabbitmq),
+            (
+                r#""amqp-connection-manager": "4","#,
+                DependencyKind::Rabbitmq,
+            ),
+            (
+                "github.com/rabbitmq/amqp091-go v1.10.0",
+                DependencyKind::Rabbitmq,
+            ),
+            (
+                "<artifactId>spring-boot-starter-amqp</artifactId>",
+                DependencyKind::Rabbitmq,
+            ),
+            (r#"lapin = "2.5""#, DependencyKind::Rabbitmq),
+            ("kafka-python==2.0.2", DependencyKind::Kafka),
+            ("aiokafka==0.12.0", DependencyKind::Kafka),
+            ("confluent-kafka==2.6.1", DependencyKind::Kafka),
+            (r#""kafkajs": "^2.2.4","#, DependencyKind::Kafka),
+            ("github.com/IBM/sarama v1.43.3", DependencyKind::Kafka),
+            ("github.com/twmb/franz-go v1.18.0", DependencyKind::Kafka),
+            (
+                "<artifactId>spring-kafka</artifactId>",
+                DependencyKind::Kafka,
+            ),
+            (r#"rdkafka = { version = "0.37" }"#, DependencyKind::Kafka),
+            ("nats-py==2.9.0", DependencyKind::Nats),
+            (r#""nats": "^2.28.2","#, DependencyKind::Nats),
+            ("github.com/nats-io/nats.go v1.37.0", DependencyKind::Nats),
+            (r#"async-nats = "0.38""#, DependencyKind::Nats),
+            ("<artifactId>jnats</artifactId>", DependencyKind::Nats),
+        ] {
+            let found: Vec<DependencyKind> = KINDS
+                .into_iter()
+                .filter(|k| k.clients().iter().any(|c| names_package(line, c)))
+                .collect();
+            assert_eq!(found, [kind], "{line}");
+        }
+        assert!(!names_package(r#""kafkajs-lz4": "1""#, "kafkajs"));
+    }
+
+    /// Brokers found only by the services' client libraries and the spec's Technical Context:
+    /// each with the file:line that shows it, berth's pinned images, the variables each service
+    /// connects by (the usual ones when the code reads none), and no Secret for Kafka.
+    #[test]
+    fn brokers_from_client_libraries_and_the_spec() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "specs/001-shop/spec.md",
+            "# Feature Specification: Shop\n\n## Requirements\n\n- **FR-001**: The worker MUST ship each paid order.\n",
+        );
+        write(
+            "specs/001-shop/plan.md",
+            "# Implementation Plan: Shop\n\n## Technical Context\n\n**Language/Version**: Go 1.23, Node.js 22\n**Message Broker**: RabbitMQ 4, Apache Kafka\n",
+        );
+        write(
+            "services/worker/package.json",
+            "{\n  \"name\": \"worker\",\n  \"scripts\": { \"start\": \"node index.js\" },\n  \"dependencies\": {\n    \"amqplib\": \"^0.10.4\",\n    \"kafkajs\": \"^2.2.4\"\n  }\n}\n",
+        );
+        write(
+            "services/worker/index.js",
+            "const amqp = require('amqplib');\nconst url = process.env.CELERY_BROKER_URL;\nrequire('http').createServer().listen(process.env.PORT || 3000);\n",
+        );
+        write(
+            "services/audit/go.mod",
+            "module audit\n\ngo 1.23\n\nrequire (\n\tgithub.com/rabbitmq/amqp091-go v1.10.0\n\tgithub.com/twmb/franz-go v1.18.0\n)\n",
+        );
+        write(
+            "services/audit/main.go",
+            "package main\n\nimport (\n\t\"net/http\"\n\t\"os\"\n)\n\nfunc main() {\n\t_ = os.Getenv(\"KAFKA_BROKERS\")\n\thttp.ListenAndServe(\":8080\", nil)\n}\n",
+        );
+        let spec = crate::spec::load(&root.join("specs/001-shop"), root).unwrap();
+        let plan = crate::plan::build(&spec, root).unwrap();
+        let deps: Vec<(&str, DependencyKind, &str, Vec<&str>, Vec<&str>)> = plan
+            .dependencies
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    d.kind,
+                    d.image.as_str(),
+                    d.used_by.iter().map(String::as_str).collect(),
+                    d.evidence.iter().map(|e| e.source.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            deps,
+            [
+                (
+                    "kafka",
+                    DependencyKind::Kafka,
+                    "apache/kafka:4.1.0",
+                    vec!["audit", "worker"],
+                    vec![
+                        "services/audit/go.mod:7",
+                        "services/worker/package.json:6",
+                        "specs/001-shop/plan.md:6",
+                    ],
+                ),
+                (
+                    "rabbitmq",
+                    DependencyKind::Rabbitmq,
+                    "rabbitmq:4-management",
+                    vec!["audit", "worker"],
+                    vec![
+                        "services/audit/go.mod:6",
+                        "services/worker/package.json:5",
+                        "specs/001-shop/plan.md:6",
+                    ],
+                ),
+            ]
+        );
+        let env = |svc: &str, dep: &str| -> Vec<String> {
+            let s = plan.services.iter().find(|s| s.name == svc).unwrap();
+            let c = s.connects_to.iter().find(|c| c.dependency == dep).unwrap();
+            c.env.clone()
+        };
+        assert_eq!(env("audit", "kafka"), ["KAFKA_BROKERS"]);
+        assert_eq!(env("worker", "kafka"), ["KAFKA_BOOTSTRAP_SERVERS"]);
+        assert_eq!(env("worker", "rabbitmq"), ["CELERY_BROKER_URL"]);
+        assert_eq!(env("audit", "rabbitmq"), ["AMQP_URL"]);
+        let ids: Vec<&str> = plan.artifacts.iter().map(|a| a.id.as_str()).collect();
+        assert!(ids.contains(&"rabbitmq/secret"), "{ids:?}");
+        assert!(!ids.contains(&"kafka/secret"), "{ids:?}");
     }
 }

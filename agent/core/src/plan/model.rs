@@ -173,7 +173,7 @@ pub struct Connection {
     pub scheme: Option<String>,
 }
 
-/// A database or cache the app needs, run beside it as a StatefulSet with its own volume.
+/// A database, cache or message broker the app needs, run beside it as a StatefulSet with its own volume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
@@ -200,6 +200,9 @@ pub enum DependencyKind {
     Mysql,
     Redis,
     Mongodb,
+    Rabbitmq,
+    Kafka,
+    Nats,
 }
 
 impl DependencyKind {
@@ -209,7 +212,24 @@ impl DependencyKind {
             DependencyKind::Mysql => "mysql",
             DependencyKind::Redis => "redis",
             DependencyKind::Mongodb => "mongodb",
+            DependencyKind::Rabbitmq => "rabbitmq",
+            DependencyKind::Kafka => "kafka",
+            DependencyKind::Nats => "nats",
         }
+    }
+
+    /// Whether berth runs it with a password from a generated Secret. The single-node Kafka
+    /// berth drafts has no authentication, so no Secret.
+    pub fn has_credentials(self) -> bool {
+        !matches!(self, DependencyKind::Kafka)
+    }
+
+    /// A message broker rather than a database or cache.
+    pub fn is_broker(self) -> bool {
+        matches!(
+            self,
+            DependencyKind::Rabbitmq | DependencyKind::Kafka | DependencyKind::Nats
+        )
     }
 }
 

@@ -95,13 +95,15 @@ pub fn chart(req: &DraftRequest) -> Result<Vec<ProposedFile>, DraftError> {
         for (kind, object) in objects {
             files.push(file(
                 &format!("templates/{}-{kind}.yaml", d.name),
-                dependency_template(req, &object).map_err(err)?,
+                super::depend::annotate(d, &dependency_template(req, &object).map_err(err)?),
             ));
         }
-        files.push(file(
-            &format!("templates/{}-secret.yaml", d.name),
-            dependency_secret(req, d),
-        ));
+        if d.kind.has_credentials() {
+            files.push(file(
+                &format!("templates/{}-secret.yaml", d.name),
+                dependency_secret(req, d),
+            ));
+        }
     }
     Ok(files)
 }
@@ -111,6 +113,8 @@ fn dependency_template(req: &DraftRequest, object: &serde_json::Value) -> Result
     let mut object = object.clone();
     object["metadata"]["namespace"] = "NAMESPACE".into();
     let yaml = serde_saphyr::to_string(&object).map_err(|e| e.to_string())?;
+    // A cluster name it gives out (Kafka's advertised listener) is the release's namespace's.
+    let cluster_name = format!(".{}.svc.cluster.local", req.plan.app);
     Ok(format!(
         "{}{}",
         tpl_header(req),
@@ -118,6 +122,7 @@ fn dependency_template(req: &DraftRequest, object: &serde_json::Value) -> Result
             "namespace: NAMESPACE",
             "namespace: {{ .Release.Namespace }}"
         )
+        .replace(&cluster_name, ".{{ .Release.Namespace }}.svc.cluster.local")
     ))
 }
 
@@ -143,7 +148,7 @@ fn service_secret(req: &DraftRequest, s: &berth_core::plan::Service) -> String {
 /// The dependency's Secret: its values kept when the release already has it, else generated
 /// (Helm's usual `lookup` pattern), never written into the chart.
 fn dependency_secret(req: &DraftRequest, d: &berth_core::plan::Dependency) -> String {
-    let rt = super::depend::DepRuntime::of(d);
+    let rt = super::depend::DepRuntime::of(req.plan, d);
     let name = super::depend::secret_name(d);
     let mut t = format!(
         "{}{{{{- $existing := lookup \"v1\" \"Secret\" .Release.Namespace \"{name}\" }}}}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {{{{ .Release.Namespace }}}}\n  labels:\n    app.kubernetes.io/name: {dep}\n    app.kubernetes.io/instance: {{{{ .Release.Name }}}}\n    app.kubernetes.io/part-of: {{{{ .Chart.Name }}}}\n    app.kubernetes.io/managed-by: {{{{ .Release.Service }}}}\ntype: Opaque\ndata:\n",

@@ -1,11 +1,13 @@
-//! A dependency (database or cache) in, its StatefulSet, Service and Secret out, and the
-//! environment a service connects to it by. No password is ever written: the Secret names the
-//! keys `berth apply` generates when the cluster has none, and the app's variables reference it.
+//! A dependency (database, cache or message broker) in, its StatefulSet, Service and Secret
+//! out, and the environment a service connects to it by. No password is ever written: the
+//! Secret names the keys `berth apply` generates when the cluster has none, and the app's
+//! variables reference it. Kafka, drafted as a single node without authentication, has none.
 
 use super::k8s::{MANAGED_BY, volume_name};
 use berth_core::plan::depend::{EnvRole, env_role};
 use berth_core::plan::{Dependency, DependencyKind, Plan, Service};
 use serde_json::{Value, json};
+use std::fmt::Write as _;
 
 /// The annotation on a Secret whose listed keys `berth apply` fills with generated values.
 pub const GENERATE_ANNOTATION: &str = "berth.dev/generate";
@@ -28,10 +30,12 @@ pub struct DepRuntime {
     pub keys: Vec<&'static str>,
     pub cpu: (&'static str, &'static str),
     pub memory: (&'static str, &'static str),
+    /// Whether the image runs with a read-only root filesystem (its writable paths mounted).
+    pub read_only_root: bool,
 }
 
 impl DepRuntime {
-    pub fn of(d: &Dependency) -> DepRuntime {
+    pub fn of(plan: &Plan, d: &Dependency) -> DepRuntime {
         let alpine = d.image.contains("alpine");
         let s = |v: &str| v.to_string();
         match d.kind {
@@ -53,6 +57,7 @@ impl DepRuntime {
                 keys: vec!["password"],
                 cpu: ("100m", "1"),
                 memory: ("256Mi", "512Mi"),
+                read_only_root: true,
             },
             DependencyKind::Mysql => DepRuntime {
                 port: 3306,
@@ -72,6 +77,7 @@ impl DepRuntime {
                 keys: vec!["password", "root-password"],
                 cpu: ("100m", "1"),
                 memory: ("512Mi", "1Gi"),
+                read_only_root: true,
             },
             DependencyKind::Redis => DepRuntime {
                 port: 6379,
@@ -89,6 +95,7 @@ impl DepRuntime {
                 keys: vec!["password"],
                 cpu: ("50m", "500m"),
                 memory: ("64Mi", "256Mi"),
+                read_only_root: true,
             },
             DependencyKind::Mongodb => DepRuntime {
                 port: 27017,
@@ -105,8 +112,194 @@ impl DepRuntime {
                 keys: vec!["password"],
                 cpu: ("100m", "1"),
                 memory: ("256Mi", "1Gi"),
+                read_only_root: true,
+            },
+            DependencyKind::Rabbitmq => DepRuntime {
+                port: 5672,
+                // The official image's rabbitmq user: 999 on Ubuntu, 100 (group 101) on alpine.
+                uid: if alpine { 100 } else { 999 },
+                gid: if alpine { 101 } else { 999 },
+                // Its HOME too: the Erlang cookie the CLI tools share with the server lives there.
+                data: "/var/lib/rabbitmq",
+                writable: vec!["/var/log/rabbitmq", "/tmp"],
+                env: vec![(s("RABBITMQ_DEFAULT_USER"), d.user.clone())],
+                secret_env: vec![(s("RABBITMQ_DEFAULT_PASS"), "password")],
+                args: vec![],
+                keys: vec!["password"],
+                cpu: ("100m", "1"),
+                memory: ("256Mi", "1Gi"),
+                read_only_root: true,
+            },
+            DependencyKind::Nats => DepRuntime {
+                port: 4222,
+                // The image names no user (the scratch one none at all): nats-server runs as any.
+                uid: 1000,
+                gid: 1000,
+                data: "/data",
+                writable: vec!["/tmp"],
+                env: vec![(s("NATS_USER"), d.user.clone())],
+                secret_env: vec![(s("NATS_PASSWORD"), "password")],
+                // Flags only: the alpine image's entrypoint and the scratch one's both hand them
+                // to nats-server. JetStream keeps its streams on the volume; 8222 answers /healthz.
+                args: [
+                    "-js",
+                    "-sd",
+                    "/data/jetstream",
+                    "-m",
+                    "8222",
+                    "--user",
+                    "$(NATS_USER)",
+                    "--pass",
+                    "$(NATS_PASSWORD)",
+                ]
+                .map(String::from)
+                .to_vec(),
+                keys: vec!["password"],
+                cpu: ("50m", "500m"),
+                memory: ("64Mi", "256Mi"),
+                read_only_root: true,
+            },
+            DependencyKind::Kafka => DepRuntime {
+                port: 9092,
+                // apache/kafka's appuser.
+                uid: 1000,
+                gid: 1000,
+                data: "/var/lib/kafka/data",
+                writable: vec!["/tmp"],
+                env: kafka_env(plan, d),
+                secret_env: vec![],
+                args: vec![],
+                keys: vec![],
+                cpu: ("250m", "1"),
+                memory: ("768Mi", "1Gi"),
+                // The image's start script writes server.properties from the KAFKA_ variables
+                // into /opt/kafka/config, beside the files it ships there.
+                read_only_root: false,
             },
         }
+    }
+}
+
+/// A single-node KRaft broker (broker and controller in one process), reached by clients at its
+/// Service's cluster name; internal topics kept on its one replica.
+fn kafka_env(plan: &Plan, d: &Dependency) -> Vec<(String, String)> {
+    let host = format!("{}.{}.svc.cluster.local", d.name, plan.app);
+    [
+        ("KAFKA_NODE_ID", "1".to_string()),
+        ("KAFKA_PROCESS_ROLES", "broker,controller".into()),
+        ("CLUSTER_ID", cluster_id(&plan.app, &d.name)),
+        (
+            "KAFKA_LISTENERS",
+            "PLAINTEXT://:9092,CONTROLLER://:9093".into(),
+        ),
+        (
+            "KAFKA_ADVERTISED_LISTENERS",
+            format!("PLAINTEXT://{host}:9092"),
+        ),
+        ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER".into()),
+        ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093".into()),
+        (
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT".into(),
+        ),
+        ("KAFKA_INTER_BROKER_LISTENER_NAME", "PLAINTEXT".into()),
+        // A subfolder: the volume's root may hold lost+found, which Kafka takes for a partition.
+        ("KAFKA_LOG_DIRS", "/var/lib/kafka/data/logs".into()),
+        ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1".into()),
+        ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1".into()),
+        ("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1".into()),
+        ("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0".into()),
+        // Within the container's memory limit (the start script's default heap is 1G).
+        ("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// A KRaft cluster id (16 bytes, base64url without padding), the same for the same app and
+/// broker so a redraft keeps the volume's formatted log.
+fn cluster_id(app: &str, name: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    // FNV-1a, twice with different seeds, for 16 bytes.
+    let fnv = |seed: u64| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+        for b in format!("{app}/{name}").bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    };
+    let mut bytes = fnv(0).to_be_bytes().to_vec();
+    bytes.extend(fnv(0x9e37_79b9_7f4a_7c15).to_be_bytes());
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// What a person should know of the drafted object, as a YAML comment above the lines it
+/// concerns: `(line it precedes, comment)`.
+fn comments(d: &Dependency) -> &'static [(&'static str, &'static str)] {
+    match d.kind {
+        DependencyKind::Kafka => &[
+            (
+                "env:",
+                "No authentication: a single-node broker for the app's own namespace, over\nPLAINTEXT (no SASL, no TLS), so no Secret. Add a SASL listener before\nexposing it beyond the namespace.",
+            ),
+            (
+                "readinessProbe:",
+                "A TCP check: the broker opens 9092 only once its KRaft controller has formed\nthe quorum and loaded the log; the image's client check\n(kafka-broker-api-versions.sh) starts a JVM, slower than a probe should be.",
+            ),
+            (
+                "readOnlyRootFilesystem: false",
+                "The image's start script writes server.properties from the KAFKA_ variables\ninto /opt/kafka/config, beside the files it ships there.",
+            ),
+        ],
+        DependencyKind::Rabbitmq => &[(
+            "fsGroupChangePolicy: OnRootMismatch",
+            "The Erlang cookie on the volume must stay readable by its owner only: the\nvolume's files are given the group once, not at every start.",
+        )],
+        _ => &[],
+    }
+}
+
+/// `yaml` with the comments for `d` above the lines they concern, at their indentation.
+pub fn annotate(d: &Dependency, yaml: &str) -> String {
+    let notes = comments(d);
+    if notes.is_empty() {
+        return yaml.to_string();
+    }
+    let mut out = String::new();
+    for line in yaml.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some((_, note)) = notes.iter().find(|(at, _)| trimmed.trim_end() == *at) {
+            let indent = &line[..line.len() - trimmed.len()];
+            for note in note.lines() {
+                let _ = writeln!(out, "{indent}# {note}");
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// The draft's notes on `d`: what it does not do.
+pub fn notes(d: &Dependency) -> Vec<String> {
+    match d.kind {
+        DependencyKind::Kafka => vec![format!(
+            "{}: a single-node KRaft broker without authentication (PLAINTEXT, no Secret); the app reaches it at its Service on 9092",
+            d.name
+        )],
+        _ => vec![],
     }
 }
 
@@ -126,6 +319,7 @@ pub fn labels(plan: &Plan, d: &Dependency, selector: bool) -> Value {
     if !selector {
         l["app.kubernetes.io/component"] = json!(match d.kind {
             DependencyKind::Redis => "cache",
+            k if k.is_broker() => "message-broker",
             _ => "database",
         });
         l["app.kubernetes.io/part-of"] = json!(plan.app);
@@ -136,6 +330,7 @@ pub fn labels(plan: &Plan, d: &Dependency, selector: bool) -> Value {
 
 /// A readiness check that asks the server itself: a database that listens while it is still
 /// starting up (or recovering after a restart) refuses queries, which a TCP check misses.
+/// RabbitMQ's CLI answers once the node has booted (it starts an Erlang VM: a longer timeout).
 fn readiness(d: &Dependency, port: u16) -> Option<Vec<String>> {
     let port = port.to_string();
     match d.kind {
@@ -159,12 +354,17 @@ fn readiness(d: &Dependency, port: u16) -> Option<Vec<String>> {
                 .map(String::from)
                 .to_vec(),
         ),
+        DependencyKind::Rabbitmq => Some(
+            ["rabbitmq-diagnostics", "-q", "ping"]
+                .map(String::from)
+                .to_vec(),
+        ),
         _ => None,
     }
 }
 
 pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
-    let rt = DepRuntime::of(d);
+    let rt = DepRuntime::of(plan, d);
     let mut env: Vec<Value> = rt
         .secret_env
         .iter()
@@ -205,18 +405,53 @@ pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
                 let mut p = probe(5, 5);
                 p.as_object_mut().map(|o| o.remove("tcpSocket"));
                 p["exec"] = json!({ "command": exec });
+                if d.kind == DependencyKind::Rabbitmq {
+                    p["periodSeconds"] = json!(10);
+                    p["timeoutSeconds"] = json!(10);
+                }
                 p
             },
         ),
         "securityContext": {
             "allowPrivilegeEscalation": false,
-            "readOnlyRootFilesystem": true,
+            "readOnlyRootFilesystem": rt.read_only_root,
             "capabilities": { "drop": ["ALL"] },
         },
         "volumeMounts": mounts,
     });
     if !rt.args.is_empty() {
         container["args"] = json!(rt.args);
+    }
+    let mut pod = json!({
+        "automountServiceAccountToken": false,
+        "securityContext": {
+            "runAsNonRoot": true,
+            "runAsUser": rt.uid,
+            "runAsGroup": rt.gid,
+            "fsGroup": rt.gid,
+            "seccompProfile": { "type": "RuntimeDefault" },
+        },
+        "containers": [container],
+        "volumes": Value::Array(rt.writable.iter().map(|p| json!({ "name": volume_name(p), "emptyDir": {} })).collect()),
+    });
+    // Kubernetes gives a pod KAFKA_PORT and the like for a Service named kafka; the image would
+    // take each KAFKA_ variable for a setting.
+    if d.kind == DependencyKind::Kafka {
+        pod["enableServiceLinks"] = json!(false);
+    }
+    if d.kind == DependencyKind::Rabbitmq {
+        pod["securityContext"]["fsGroupChangePolicy"] = json!("OnRootMismatch");
+    }
+    // NATS says it is ready on its monitoring port, once JetStream has loaded its streams.
+    if d.kind == DependencyKind::Nats {
+        let c = &mut pod["containers"][0];
+        if let Some(ports) = c["ports"].as_array_mut() {
+            ports.push(json!({ "name": "monitor", "containerPort": 8222, "protocol": "TCP" }));
+        }
+        let mut p = probe(5, 5);
+        p.as_object_mut().map(|o| o.remove("tcpSocket"));
+        p["httpGet"] = json!({ "path": "/healthz", "port": "monitor" });
+        c["readinessProbe"] = p;
     }
     json!({
         "apiVersion": "apps/v1",
@@ -228,18 +463,7 @@ pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
             "selector": { "matchLabels": labels(plan, d, true) },
             "template": {
                 "metadata": { "labels": labels(plan, d, false) },
-                "spec": {
-                    "automountServiceAccountToken": false,
-                    "securityContext": {
-                        "runAsNonRoot": true,
-                        "runAsUser": rt.uid,
-                        "runAsGroup": rt.gid,
-                        "fsGroup": rt.gid,
-                        "seccompProfile": { "type": "RuntimeDefault" },
-                    },
-                    "containers": [container],
-                    "volumes": Value::Array(rt.writable.iter().map(|p| json!({ "name": volume_name(p), "emptyDir": {} })).collect()),
-                },
+                "spec": pod,
             },
             "volumeClaimTemplates": [{
                 "metadata": { "name": "data" },
@@ -253,7 +477,7 @@ pub fn statefulset_object(plan: &Plan, d: &Dependency) -> Value {
 }
 
 pub fn service_object(plan: &Plan, d: &Dependency) -> Value {
-    let rt = DepRuntime::of(d);
+    let rt = DepRuntime::of(plan, d);
     json!({
         "apiVersion": "v1",
         "kind": "Service",
@@ -269,7 +493,7 @@ pub fn service_object(plan: &Plan, d: &Dependency) -> Value {
 /// The Secret without values: `berth apply` generates the keys the annotation lists when the
 /// cluster has no such Secret, and keeps the cluster's when it has.
 pub fn secret_object(plan: &Plan, d: &Dependency) -> Value {
-    let rt = DepRuntime::of(d);
+    let rt = DepRuntime::of(plan, d);
     json!({
         "apiVersion": "v1",
         "kind": "Secret",
@@ -299,7 +523,21 @@ pub fn connection_env(plan: &Plan, s: &Service) -> ConnectionEnv {
         let Some(d) = plan.dependencies.iter().find(|d| d.name == c.dependency) else {
             continue;
         };
-        let rt = DepRuntime::of(d);
+        let rt = DepRuntime::of(plan, d);
+        let host = format!("{}.{}.svc.cluster.local", d.name, plan.app);
+        if !d.kind.has_credentials() {
+            // No password to reference: the address, and nothing for a user or database.
+            for var in &c.env {
+                let value = match env_role(d.kind, var).unwrap_or(EnvRole::Url) {
+                    EnvRole::Url => format!("{host}:{}", rt.port),
+                    EnvRole::Host => host.clone(),
+                    EnvRole::Port => rt.port.to_string(),
+                    _ => continue,
+                };
+                out.plain.push((var.clone(), value));
+            }
+            continue;
+        }
         let own_password = c
             .env
             .iter()
@@ -309,7 +547,6 @@ pub fn connection_env(plan: &Plan, s: &Service) -> ConnectionEnv {
             .unwrap_or_else(|| format!("{}_PASSWORD", d.name.to_uppercase().replace('-', "_")));
         out.secret
             .push((password.clone(), secret_name(d), "password"));
-        let host = format!("{}.{}.svc.cluster.local", d.name, plan.app);
         for var in &c.env {
             let value = match env_role(d.kind, var).unwrap_or(EnvRole::Url) {
                 EnvRole::Password => continue,
@@ -344,5 +581,33 @@ fn url(d: &Dependency, scheme: Option<&str>, host: &str, port: u16, password: &s
             "{}://{user}:$({password})@{host}:{port}/{db}?authSource=admin",
             scheme.unwrap_or("mongodb")
         ),
+        // The default virtual host, `/`.
+        DependencyKind::Rabbitmq => format!(
+            "{}://{user}:$({password})@{host}:{port}/%2F",
+            scheme.unwrap_or("amqp")
+        ),
+        DependencyKind::Kafka => format!("{host}:{port}"),
+        DependencyKind::Nats => format!(
+            "{}://{user}:$({password})@{host}:{port}",
+            scheme.unwrap_or("nats")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A KRaft cluster id is 16 bytes in base64url without padding: 22 characters, the same
+    /// for the same app and broker, another for another.
+    #[test]
+    fn kafka_cluster_ids_are_stable_base64url_uuids() {
+        let id = super::cluster_id("orders", "kafka");
+        assert_eq!(id.len(), 22, "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{id}"
+        );
+        assert_eq!(id, super::cluster_id("orders", "kafka"));
+        assert_ne!(id, super::cluster_id("shop", "kafka"));
     }
 }

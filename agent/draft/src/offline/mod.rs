@@ -60,7 +60,12 @@ impl Drafter for OfflineDrafter {
                     });
                 }
             };
-            return Ok(one(k8s::yaml(req, &object), vec![]));
+            let notes = if a.kind == ArtifactKind::StatefulSet {
+                depend::notes(d)
+            } else {
+                vec![]
+            };
+            return Ok(one(depend::annotate(d, &k8s::yaml(req, &object)), notes));
         }
         Ok(match a.kind {
             ArtifactKind::Dockerfile => {

@@ -364,3 +364,66 @@ fn gunicorn_goes_into_the_dependency_layer() {
         assert!(found.is_empty(), "{found:?}\n{d}");
     }
 }
+
+/// The message brokers of tests/fixtures/layouts/brokers: RabbitMQ (the compose file's pinned
+/// official image) with a generated Secret, and a single-node KRaft Kafka (berth's pin: the
+/// compose file's bitnami image reads other variables) without one. The app reaches each by the
+/// variables its code reads.
+#[test]
+fn message_brokers_are_drafted_like_the_databases() {
+    let ps = drafts(&fixture("layouts/brokers"), "specs/001-orders");
+    for path in [
+        "manifests/k8s/queue-statefulset.yaml",
+        "manifests/k8s/queue-service.yaml",
+        "manifests/k8s/queue-secret.yaml",
+        "manifests/k8s/kafka-statefulset.yaml",
+        "manifests/k8s/kafka-service.yaml",
+        "manifests/k8s/nats-statefulset.yaml",
+        "manifests/chart/orders/templates/queue-secret.yaml",
+        "manifests/chart/orders/templates/kafka-statefulset.yaml",
+    ] {
+        insta::assert_snapshot!(
+            format!(
+                "brokers_{}",
+                path.trim_start_matches("manifests/").replace('/', "__")
+            ),
+            file(&ps, path)
+        );
+    }
+    // No Secret for Kafka: no auth, said in the draft's notes and comments.
+    assert!(!ps.iter().any(|p| p.path.contains("kafka-secret")));
+    let kafka = ps
+        .iter()
+        .find(|p| p.path == "manifests/k8s/kafka-statefulset.yaml")
+        .unwrap();
+    assert!(
+        kafka
+            .notes
+            .iter()
+            .any(|n| n.contains("without authentication")),
+        "{:?}",
+        kafka.notes
+    );
+    let api = file(&ps, "manifests/k8s/orders-deployment.yaml");
+    assert!(
+        api.contains("- name: KAFKA_BOOTSTRAP_SERVERS\n          value: kafka.orders.svc.cluster.local:9092\n"),
+        "{api}"
+    );
+    assert!(
+        api.contains("- name: RABBITMQ_URL\n          value: amqp://orders:$(QUEUE_PASSWORD)@queue.orders.svc.cluster.local:5672/%2F\n"),
+        "{api}"
+    );
+    assert!(
+        api.contains("- name: QUEUE_PASSWORD\n          valueFrom:\n            secretKeyRef:\n              name: queue-credentials\n              key: password\n"),
+        "{api}"
+    );
+    // NATS, named only by the spec's Messaging: berth's pin, reached with its Secret's password.
+    assert!(
+        api.contains("- name: NATS_URL\n          value: nats://orders:$(NATS_PASSWORD)@nats.orders.svc.cluster.local:4222\n"),
+        "{api}"
+    );
+    // The compose file's credentials reach no file.
+    for p in &ps {
+        assert!(!p.contents.contains("orders-secret"), "{}", p.path);
+    }
+}
